@@ -1,0 +1,142 @@
+"""The ``byoi`` command: parse, call, print. Nothing else lives here.
+
+Exit status: 0 success; 2 bad usage or bad input, with a one-line message and nothing
+written. Flags of ``byoi new TARGET`` are generated from the target's answers class,
+so a new question needs no change here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from generator import __version__
+from generator.answers import AnswerError, Question, questions
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_question(parser: argparse.ArgumentParser, q: Question) -> None:
+    opt = q.option
+    kwargs: dict[str, Any] = {"dest": q.name, "default": argparse.SUPPRESS}
+    default = "" if q.default in (None, ()) else f" (default: {q.default})"
+    if opt.boolean:
+        parser.add_argument(q.flag, action=argparse.BooleanOptionalAction, help=opt.help + default, **kwargs)
+        return
+    if opt.multiple:
+        kwargs["action"] = "append"
+    if opt.choices:
+        kwargs["metavar"] = "|".join(opt.choices)
+    elif opt.metavar:
+        kwargs["metavar"] = opt.metavar
+    parser.add_argument(q.flag, help=opt.help + default, **kwargs)
+
+
+def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("-o", "--output", metavar="DIR", default=default, help="folder to write the project into")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=default,
+        help="answers file (YAML, e.g. a project's byoi.yaml); flags override it",
+    )
+    parser.add_argument(
+        "--force", action="store_true", default=default or False, help="write into a non-empty folder, replacing files"
+    )
+    parser.add_argument(
+        "--no-input",
+        action="store_true",
+        default=default or False,
+        help="ask nothing; use flags, answers file and defaults",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    from generator.targets import TARGETS
+
+    parser = _Parser(prog="byoi", description="Write container images SageMaker Studio and Palantir Foundry accept.")
+    parser.add_argument("--version", action="version", version=f"byoi {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    new = commands.add_parser("new", help="write a new image project", description="Write a new image project.")
+    _add_new_options(new, suppress=False)
+    targets = new.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
+    for target in TARGETS.values():
+        sub = targets.add_parser(target.name, help=target.summary, description=target.summary)
+        _add_new_options(sub, suppress=True)
+        group = sub.add_argument_group("answers")
+        for q in questions(target.answers):
+            _add_question(group, q)
+
+    commands.add_parser("targets", help="list the targets 'byoi new' can write")
+    return parser
+
+
+def _new(args: argparse.Namespace) -> int:
+    from generator.answers import load_answers_file, merge_sources
+    from generator.render import write_project
+    from generator.targets import TARGETS
+
+    file_values: dict[str, Any] = {}
+    file_dir = Path.cwd()
+    if args.config:
+        config = Path(args.config)
+        file_values = load_answers_file(config)
+        file_dir = config.resolve().parent
+    file_target = file_values.pop("target", None)
+    name = args.target or file_target
+    if name is None:
+        raise AnswerError(f"name a target: byoi new TARGET (one of {', '.join(TARGETS)})")
+    if file_target is not None and args.target is not None and file_target != args.target:
+        raise AnswerError(f"{args.config} is for target {file_target}, not {args.target}")
+    if name not in TARGETS:
+        raise AnswerError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)}")
+    if not args.output:
+        raise AnswerError("say where to write the project: -o DIR")
+    target = TARGETS[name]
+    answer_names = {q.name for q in questions(target.answers)}
+    flags = {k: v for k, v in vars(args).items() if k in answer_names}
+    answers = target.build(merge_sources(target.answers, file_values, file_dir, flags))
+    out = Path(args.output)
+    files = write_project(target, answers, out, force=args.force)
+    print(f"wrote {target.name} project '{answers.name}' to {out} ({len(files)} files)")
+    return 0
+
+
+def _targets() -> int:
+    from generator.targets import TARGETS
+
+    width = max(len(n) for n in TARGETS)
+    for target in TARGETS.values():
+        print(f"{target.name:<{width}}  {target.summary}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``byoi`` command; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "new":
+            return _new(args)
+        if args.command == "targets":
+            return _targets()
+    except AnswerError as err:
+        print(f"byoi: error: {err}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

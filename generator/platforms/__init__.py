@@ -1,0 +1,1 @@
+"""The platforms' rules, declared once: one module a platform, plain data."""

@@ -1,0 +1,128 @@
+"""Amazon SageMaker Studio, Code Editor custom images: the platform's rules as data.
+
+Every value here is read by the templates, by answer validation and by the checker;
+none of them is typed anywhere else. Sources are named per value; the project's
+``docs/platform-facts.md`` (shared with the team) has the long form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Documentation the rules come from.
+SOURCES = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/code-editor-custom-images.html",
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/studio-updated-byoi-specs.html",
+)
+
+
+@dataclass(frozen=True)
+class CodeEditorPlatform:
+    """What Studio requires of a Code Editor custom image."""
+
+    #: Studio runs the container as this user and group (the spec's "supported" UID/GID).
+    uid: int = 1000
+    gid: int = 100
+    #: Name used by the SageMaker Distribution image for that user.
+    user: str = "sagemaker-user"
+    #: The space's EBS volume is mounted here; the mount path cannot change.
+    home: str = "/home/sagemaker-user"
+    #: Studio's health check: the server must answer here.
+    host: str = "0.0.0.0"
+    port: int = 8888
+    #: Studio authenticates users itself; the server must not ask for a token.
+    auth_flag: str = "--without-connection-token"
+    #: Studio sets this; the base path is ``/<value lower-cased>/default``.
+    app_type_env: str = "SAGEMAKER_APP_TYPE"
+    app_type_default: str = "CodeEditor"
+    #: Only one app per space, always named ``default``.
+    app_name: str = "default"
+    #: The server binary (conda-forge package of the same name, linux-64 only).
+    server: str = "sagemaker-code-editor"
+    #: Where images bake extensions (seed example 2; the distribution image's layout).
+    image_server_data_dir: str = "/opt/amazon/sagemaker/sagemaker-code-editor-server-data"
+    #: Server data on the EBS home, so settings and user extensions persist.
+    home_server_data_dir: str = "/home/sagemaker-user/sagemaker-code-editor-server-data"
+    #: The distribution image's own entrypoint (without it the space never starts).
+    distribution_entrypoint: str = "entrypoint-code-editor"
+    #: Reserved by the platform: an image must not write there.
+    reserved_paths: tuple[str, ...] = ("/opt/ml", "/opt/.sagemakerinternal", "/var/log/studio")
+    #: Injected and overridden by Studio at run time; an image must not rely on setting them.
+    platform_env_prefixes: tuple[str, ...] = ("AWS_", "SAGEMAKER_")
+    #: Images must be linux/amd64 (the server package is linux-64 only).
+    platform: str = "linux/amd64"
+    #: CloudWatch log group where Studio app failures are reported.
+    log_group: str = "/aws/sagemaker/studio"
+    #: AppImageConfig API limits for Code Editor.
+    max_entrypoint_items: int = 1
+    max_arguments: int = 50
+    max_environment_variables: int = 25
+
+    @property
+    def base_path(self) -> str:
+        """The URL base path the server must use, as Studio computes it by default."""
+        return f"/{self.app_type_default.lower()}/{self.app_name}"
+
+    @property
+    def extensions_dir(self) -> str:
+        """Where extensions baked into the image live."""
+        return f"{self.image_server_data_dir}/extensions"
+
+    @property
+    def home_extensions_dir(self) -> str:
+        """Where the server reads extensions at run time (on the EBS home)."""
+        return f"{self.home_server_data_dir}/extensions"
+
+
+CODE_EDITOR = CodeEditorPlatform()
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """A base image the generator knows, with its pinned default reference."""
+
+    key: str
+    repository: str
+    tag: str
+    gpu_tag: str | None = None
+
+    def reference(self, gpu: bool = False) -> str:
+        """The pinned ``repository:tag`` for the CPU or GPU flavour."""
+        if gpu:
+            if self.gpu_tag is None:
+                raise ValueError(f"{self.key} has no GPU flavour")
+            return f"{self.repository}:{self.gpu_tag}"
+        return f"{self.repository}:{self.tag}"
+
+
+#: mambaorg/micromamba: Debian 12 slim with micromamba; user mambauser 57439:57439.
+MICROMAMBA = BaseImage(
+    key="micromamba",
+    repository="mambaorg/micromamba",
+    tag="2.3.0-debian12-slim",
+)
+
+#: The SageMaker Distribution image: sagemaker-user 1000:100, no ENTRYPOINT of its own.
+SAGEMAKER_DISTRIBUTION = BaseImage(
+    key="sagemaker-distribution",
+    repository="public.ecr.aws/sagemaker/sagemaker-distribution",
+    tag="4.2.0-cpu",
+    gpu_tag="4.2.0-gpu",
+)
+
+BASES = {b.key: b for b in (MICROMAMBA, SAGEMAKER_DISTRIBUTION)}
+
+#: What the micromamba image ships and documents (mamba-org/micromamba-docker).
+MAMBA_USER = "mambauser"
+MAMBA_UID = 57439
+MAMBA_ROOT_PREFIX = "/opt/conda"
+MAMBA_USER_FILE = "/etc/arg_mamba_user"
+
+#: conda-forge is the channel sagemaker-code-editor is published on.
+CONDA_CHANNEL = "conda-forge"
+
+#: Default sagemaker-code-editor (conda-forge) minor version for the micromamba base.
+DEFAULT_CODE_EDITOR_VERSION = "1.5"
+
+#: Default Python for the micromamba environment.
+DEFAULT_PYTHON = "3.12"

@@ -1,0 +1,202 @@
+"""Answers + a cookiecutter template -> a project on disk, all or nothing.
+
+The project is rendered by cookiecutter into a temporary folder beside the
+destination, completed (CA certificates, answers file), and only then moved into
+place, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from jinja2 import pass_context
+from jinja2.ext import Extension
+from jinja2.runtime import Context
+
+from generator import cacerts
+from generator.answers import AnswerError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from generator.targets.base import CommonAnswers, Target
+
+#: The answers file written into every project (re-generate with ``--config``).
+ANSWERS_FILE = "byoi.yaml"
+#: Name of the project folder inside the template (cookiecutter's ``project_slug``).
+PROJECT_SLUG = "project"
+
+
+def templates_dir() -> Path:
+    """The cookiecutter templates: inside the installed package, else the source tree."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+class ByoiExtension(Extension):
+    """Jinja helpers every byoi template uses (named in each ``cookiecutter.json``).
+
+    ``answers()`` gives the validated answers; ``partial(NAME)`` renders a snippet shared
+    by all targets from ``templates/_partials``; ``shell_quote`` and ``json`` quote values
+    for the shell and for JSON (Dockerfile exec form).
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["answers"] = _answers
+        environment.globals["partial"] = _partial
+        environment.filters["shell_quote"] = shell_quote
+        environment.filters["json"] = json.dumps
+        environment.filters["dockerfile_quote"] = dockerfile_quote
+
+
+@pass_context
+def _answers(ctx: Context) -> Any:
+    cc = ctx["cookiecutter"]
+    if cc.get("_byoi"):
+        return cc["_byoi"]
+    # Run by cookiecutter directly: validate its flat answers the same way byoi does.
+    from generator.targets import TARGETS
+
+    target = TARGETS[cc["_target"]]
+    raw = {q: v for q, v in cc.items() if not q.startswith("_") and q != "project_slug"}
+    return target.build(from_cookiecutter(target, raw)).context()
+
+
+@pass_context
+def _partial(ctx: Context, name: str) -> str:
+    source = (templates_dir() / "_partials" / name).read_text(encoding="utf-8")
+    return ctx.environment.from_string(source).render(ctx.get_all())
+
+
+def shell_quote(value: Any) -> str:
+    """Single-quote a value for POSIX shells."""
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def dockerfile_quote(value: Any) -> str:
+    """Double-quote a value for a Dockerfile ``ENV``/``ARG`` (no variable expansion)."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'"{text}"'
+
+
+def from_cookiecutter(target: Target, flat: dict[str, Any]) -> dict[str, Any]:
+    """Flat cookiecutter answers (lists as comma-separated text) -> raw answers."""
+    from generator.answers import questions
+
+    raw: dict[str, Any] = {}
+    for q in questions(target.answers):
+        if q.name not in flat:
+            continue
+        value = flat[q.name]
+        if q.option.multiple and isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        elif value == "" and q.default is None:
+            value = None
+        raw[q.name] = value
+    return raw
+
+
+def cookiecutter_variables(target: Target) -> dict[str, Any]:
+    """The ``cookiecutter.json`` a target's template must have (tests keep it in sync)."""
+    from generator.answers import questions
+
+    data: dict[str, Any] = {"project_slug": PROJECT_SLUG}
+    for q in questions(target.answers):
+        if q.option.choices:
+            default = [q.default, *[c for c in q.option.choices if c != q.default]]
+        elif q.option.multiple:
+            default = ""
+        elif q.default is None:
+            default = ""
+        else:
+            default = q.default
+        data[q.name] = default
+    data["_target"] = target.name
+    data["_byoi"] = {}
+    data["_extensions"] = ["generator.render.ByoiExtension"]
+    data["_jinja2_env_vars"] = {"trim_blocks": True, "lstrip_blocks": True}
+    return data
+
+
+def check_destination(out: Path, force: bool) -> None:
+    """Refuse a destination that is a file, or a non-empty folder without ``force``."""
+    if out.exists() and not out.is_dir():
+        raise AnswerError(f"{out} exists and is not a folder; choose another -o")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise AnswerError(f"{out} is not empty; choose an empty folder or pass --force to write into it")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd()
+
+
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A temporary folder on the destination's file system, removed afterwards."""
+    anchor = _existing_ancestor(out.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".byoi-", dir=anchor))
+    except OSError as err:
+        raise AnswerError(f"cannot write under {anchor}: {err.strerror}") from None
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render_project(target: Target, answers: CommonAnswers, dest: Path) -> None:
+    """Render ``answers`` with the target's template into the (new or empty) folder ``dest``."""
+    from cookiecutter.main import cookiecutter
+
+    cookiecutter(
+        str(templates_dir() / target.template),
+        no_input=True,
+        extra_context={"project_slug": dest.name, "_byoi": answers.context()},
+        output_dir=str(dest.parent),
+        default_config={"replay_dir": str(dest.parent / ".replay")},
+        accept_hooks=True,
+    )
+    shutil.rmtree(dest.parent / ".replay", ignore_errors=True)
+    cacerts.copy_into(answers.ca_certs, dest)
+    (dest / ANSWERS_FILE).write_text(
+        "# Answers byoi used for this project. Re-generate with:\n"
+        f"#   byoi new --config {ANSWERS_FILE} -o DIR --no-input\n"
+        + yaml.safe_dump(answers.to_file(), sort_keys=False),
+        encoding="utf-8",
+    )
+
+
+def write_project(target: Target, answers: CommonAnswers, out: Path, *, force: bool = False) -> list[Path]:
+    """Write the project into ``out`` atomically; return the files written (relative)."""
+    out = out.resolve()
+    check_destination(out, force)
+    with _staging(out) as tmp:
+        staged = tmp / "stage" / PROJECT_SLUG
+        staged.parent.mkdir()
+        render_project(target, answers, staged)
+        files = sorted(p.relative_to(staged) for p in staged.rglob("*") if p.is_file())
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.exists():
+            os.replace(staged, out)
+        elif not any(out.iterdir()):
+            out.rmdir()
+            os.replace(staged, out)
+        else:
+            for rel in files:
+                target_file = out / rel
+                target_file.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(staged / rel, target_file)
+    return files

@@ -1,0 +1,10 @@
+"""The targets ``byoi new`` can write: one module a target, found here by name."""
+
+from __future__ import annotations
+
+from generator.targets.base import Target
+from generator.targets.sagemaker_code_editor import TARGET as SAGEMAKER_CODE_EDITOR
+
+TARGETS: dict[str, Target] = {t.name: t for t in (SAGEMAKER_CODE_EDITOR,)}
+
+__all__ = ["TARGETS", "Target"]
