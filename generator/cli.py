@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _add_question(parser: argparse.ArgumentParser, q: Question) -> None:
+def _add_question(parser: argparse._ActionsContainer, q: Question) -> None:
     opt = q.option
     kwargs: dict[str, Any] = {"dest": q.name, "default": argparse.SUPPRESS}
     default = "" if q.default in (None, ()) else f" (default: {q.default})"
@@ -122,10 +122,30 @@ def _targets() -> int:
     return 0
 
 
+def _with_target_from_config(argv: list[str]) -> list[str]:
+    """``byoi new --config F [flags]``: take TARGET from F, so answer flags parse too."""
+    from generator.targets import TARGETS
+
+    if not argv or argv[0] != "new" or any(a in TARGETS for a in argv[1:]):
+        return argv
+    for i, arg in enumerate(argv):
+        path = argv[i + 1] if arg == "--config" and i + 1 < len(argv) else arg.partition("=")[2]
+        if arg == "--config" or arg.startswith("--config="):
+            try:
+                from generator.answers import load_answers_file
+
+                target = load_answers_file(Path(path)).get("target")
+            except AnswerError:
+                return argv  # reported properly once parsed
+            if isinstance(target, str) and target in TARGETS:
+                return ["new", target, *argv[1:]]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byoi`` command; return its exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_with_target_from_config(list(sys.argv[1:] if argv is None else argv)))
     try:
         if args.command == "new":
             return _new(args)

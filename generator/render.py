@@ -64,12 +64,16 @@ def _answers(ctx: Context) -> Any:
     cc = ctx["cookiecutter"]
     if cc.get("_byoi"):
         return cc["_byoi"]
-    # Run by cookiecutter directly: validate its flat answers the same way byoi does.
+    return answers_from_cookiecutter(cc).context()
+
+
+def answers_from_cookiecutter(cc: dict[str, Any]) -> CommonAnswers:
+    """Run by cookiecutter directly: validate its flat answers the same way byoi does."""
     from generator.targets import TARGETS
 
     target = TARGETS[cc["_target"]]
     raw = {q: v for q, v in cc.items() if not q.startswith("_") and q != "project_slug"}
-    return target.build(from_cookiecutter(target, raw)).context()
+    return target.build(from_cookiecutter(target, raw))
 
 
 @pass_context
@@ -112,11 +116,10 @@ def cookiecutter_variables(target: Target) -> dict[str, Any]:
 
     data: dict[str, Any] = {"project_slug": PROJECT_SLUG}
     for q in questions(target.answers):
+        default: Any
         if q.option.choices:
             default = [q.default, *[c for c in q.option.choices if c != q.default]]
-        elif q.option.multiple:
-            default = ""
-        elif q.default is None:
+        elif q.option.multiple or q.default is None:
             default = ""
         else:
             default = q.default
@@ -159,7 +162,7 @@ def _staging(out: Path) -> Iterator[Path]:
 
 def render_project(target: Target, answers: CommonAnswers, dest: Path) -> None:
     """Render ``answers`` with the target's template into the (new or empty) folder ``dest``."""
-    from cookiecutter.main import cookiecutter
+    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
     cookiecutter(
         str(templates_dir() / target.template),

@@ -1,0 +1,1 @@
+"""pytest configuration: the tests folder is importable (support, lint, engine)."""

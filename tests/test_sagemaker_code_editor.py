@@ -1,0 +1,265 @@
+"""``byoi new sagemaker-code-editor``: what it writes, and what it refuses.
+
+The supported combinations are answers files in tests/answers/sagemaker-code-editor/;
+each is rendered with the real command, snapshotted whole, and linted with the real
+hadolint and shellcheck.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from lint import hadolint, hadolint_errors, shell_scripts, shellcheck
+from support import REPO, run_byoi, tree
+
+ANSWERS = sorted((Path(__file__).parent / "answers" / "sagemaker-code-editor").glob("*.yaml"))
+TARGET = "sagemaker-code-editor"
+
+
+def generate(tmp_path: Path, *args: str) -> Path:
+    out = tmp_path / "project"
+    run_byoi("new", TARGET, "-o", str(out), "--no-input", *args, check=True)
+    return out
+
+
+@pytest.fixture(scope="module", params=ANSWERS, ids=[p.stem for p in ANSWERS])
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp(request.param.stem) / "project"
+    run_byoi("new", "--config", str(request.param), "-o", str(out), "--no-input", check=True)
+    return out
+
+
+def test_output_matches_snapshot(project: Path, snapshot: object) -> None:
+    assert tree(project) == snapshot
+
+
+def test_nothing_left_unrendered(project: Path) -> None:
+    for rel, text in tree(project).items():
+        assert "{%" not in text, rel
+        assert not re.search(r"\{\{\s*(a|p|cookiecutter)\.", text), rel
+
+
+def test_dockerfile_passes_hadolint(project: Path) -> None:
+    assert hadolint_errors(project / "Dockerfile") == []
+
+
+def test_shell_scripts_pass_shellcheck(project: Path) -> None:
+    scripts = shell_scripts(project)
+    assert project / "build.sh" in scripts and project / "register.sh" in scripts
+    for script in scripts:
+        assert shellcheck(script) == "", script.name
+
+
+def test_json_files_parse_with_the_api_shapes(project: Path) -> None:
+    config = json.loads((project / "sagemaker" / "app-image-config.json").read_text())
+    container = config["CodeEditorAppImageConfig"]["ContainerConfig"]
+    assert len(container["ContainerEntrypoint"]) == 1
+    domain = json.loads((project / "sagemaker" / "update-domain.json").read_text())
+    image = domain["DefaultUserSettings"]["CodeEditorAppSettings"]["CustomImages"][0]
+    assert image["AppImageConfigName"] == config["AppImageConfigName"]
+    assert set(image) == {"ImageName", "ImageVersionNumber", "AppImageConfigName"}
+
+
+def test_dockerfile_runs_as_studio_user_with_an_entrypoint(project: Path) -> None:
+    text = (project / "Dockerfile").read_text()
+    users = re.findall(r"^USER (\S+)$", text, re.M)
+    assert users[-1] == "1000:100"
+    assert "WORKDIR /home/sagemaker-user" in text
+    entrypoint = json.loads(re.findall(r"^ENTRYPOINT (.+)$", text, re.M)[-1])
+    if "sagemaker-distribution" in text.split("FROM ", 1)[1].splitlines()[0]:
+        assert entrypoint == ["entrypoint-code-editor"]
+    else:
+        assert entrypoint == ["/usr/local/bin/start-code-editor"]
+        assert (project / "start-code-editor").exists()
+
+
+def test_regenerating_from_the_written_answers_gives_the_same_project(project: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    run_byoi("new", "--config", str(project / "byoi.yaml"), "-o", str(again), "--no-input", check=True)
+    assert tree(again) == tree(project)
+
+
+def test_defaults_are_pinned_and_not_latest(tmp_path: Path) -> None:
+    for args in ([], ["--base", "sagemaker-distribution"], ["--base", "sagemaker-distribution", "--gpu"]):
+        out = tmp_path / "-".join(args or ["default"])
+        run_byoi("new", TARGET, "-o", str(out), "--no-input", *args, check=True)
+        base = re.search(r"^FROM (\S+)$", (out / "Dockerfile").read_text(), re.M)
+        assert base is not None
+        assert ":" in base.group(1) and "latest" not in base.group(1)
+        assert ("-gpu" in base.group(1)) == ("--gpu" in args)
+        assert "latest" not in (out / "build.sh").read_text().split("never")[0]
+
+
+def test_micromamba_base_renumbers_the_user_and_cleans_caches(tmp_path: Path) -> None:
+    out = generate(tmp_path, "--conda-package", "numpy", "--pip-package", "requests")
+    text = (out / "Dockerfile").read_text()
+    assert "usermod --login sagemaker-user" in text and "--uid 1000 --gid 100 mambauser" in text
+    assert "echo sagemaker-user > /etc/arg_mamba_user" in text
+    assert "chown -R 1000:100 /opt/conda" in text
+    assert "micromamba clean --all --yes" in text and "--no-cache-dir" in text
+    # conda before pip, both before the entrypoint script is copied (cache order)
+    assert text.index("micromamba install") < text.index("pip install") < text.index("COPY --chmod=0755")
+
+
+def test_flags_override_the_answers_file(tmp_path: Path) -> None:
+    config = tmp_path / "answers.yaml"
+    config.write_text("target: sagemaker-code-editor\nname: from-file\nimage_tag: 1.0.0\n")
+    out = tmp_path / "out"
+    run_byoi("new", "--config", str(config), "--image-tag", "2.0.0", "-o", str(out), "--no-input", check=True)
+    written = yaml.safe_load((out / "byoi.yaml").read_text())
+    assert written["name"] == "from-file" and written["image_tag"] == "2.0.0"
+
+
+def test_ca_certificates_are_copied_and_trusted(tmp_path: Path) -> None:
+    cert = Path(__file__).parent / "data" / "test-ca.pem"
+    out = generate(tmp_path, "--ca-cert", str(cert))
+    assert (out / "certs" / "test-ca.crt").read_bytes() == cert.read_bytes()
+    text = (out / "Dockerfile").read_text()
+    assert "COPY certs/ /usr/local/share/ca-certificates/byoi/" in text
+    # before any download
+    assert text.index("update-ca-certificates") < text.index("micromamba install")
+    assert "!certs/" in (out / ".dockerignore").read_text()
+
+
+BAD = {
+    "extension id without publisher": (["--extension", "python"], "--extension"),
+    "extension over http": (["--extension", "http://example.com/x.vsix"], "https"),
+    "extension url not a vsix": (["--extension", "https://example.com/x.zip"], ".vsix"),
+    "conda spec with shell": (["--conda-package", "numpy; rm -rf /"], "';'"),
+    "pip spec with substitution": (["--pip-package", "requests$(id)"], "'$'"),
+    "tag latest": (["--image-tag", "latest"], "latest"),
+    "unknown base": (["--base", "ubuntu"], "--base"),
+    "base image latest": (["--base-image", "mambaorg/micromamba:latest"], "moving tag"),
+    "base image without tag": (["--base-image", "mambaorg/micromamba"], "no tag"),
+    "gpu on micromamba": (["--gpu"], "--gpu"),
+    "platform env var": (["--env", "AWS_REGION=eu-west-1"], "AWS_"),
+    "secret env var": (["--env", "API_TOKEN=abc"], "secret"),
+    "env without value": (["--env", "FOO"], "KEY=VALUE"),
+    "bad name": (["--name", "My Image"], "image name"),
+    "python version": (["--python-version", "2.7"], "Python version"),
+    "missing cert": (["--ca-cert", "/nonexistent/ca.pem"], "not a file"),
+    "cert not pem": (["--ca-cert", __file__], "PEM"),
+    "unknown flag": (["--colour", "blue"], "unrecognized"),
+}
+
+
+@pytest.mark.parametrize("args,needle", BAD.values(), ids=BAD.keys())
+def test_bad_values_exit_2_with_one_line_and_write_nothing(tmp_path: Path, args: list[str], needle: str) -> None:
+    out = tmp_path / "out"
+    proc = run_byoi("new", TARGET, "-o", str(out), "--no-input", *args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "error" in lines[0] and needle in lines[0]
+    assert proc.stdout == ""
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_answers_file_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "answers.yaml"
+    for text, needle in (
+        ("target: sagemaker-code-editor\ncolour: blue\n", "unknown answer 'colour'"),
+        ("target: sagemaker-code-editor\nextensions: [python]\n", "--extension"),
+        ("target: [oops\n", "not valid YAML"),
+        ("- a list\n", "mapping"),
+        ("target: foundry-nothing\n", "unknown target"),
+    ):
+        config.write_text(text)
+        proc = run_byoi("new", "--config", str(config), "-o", str(tmp_path / "out"), "--no-input")
+        assert proc.returncode == 2 and needle in proc.stderr, (text, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "out").exists()
+
+
+def test_non_empty_folder_is_refused_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = out / "Dockerfile"
+    mine.write_text("FROM my-own\n")
+    proc = run_byoi("new", TARGET, "-o", str(out), "--no-input")
+    assert proc.returncode == 2 and "--force" in proc.stderr
+    assert mine.read_text() == "FROM my-own\n"
+    assert sorted(p.name for p in out.iterdir()) == ["Dockerfile"]
+    run_byoi("new", TARGET, "-o", str(out), "--no-input", "--force", check=True)
+    assert mine.read_text().startswith("# syntax=docker/dockerfile:1")
+
+
+def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("keep me")
+    proc = run_byoi("new", TARGET, "-o", str(target), "--no-input")
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    assert target.read_text() == "keep me"
+
+
+def test_python_dash_m_and_version(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, check=True)
+    assert proc.stdout.startswith("byoi ")
+    listed = run_byoi("targets", check=True).stdout
+    assert TARGET in listed
+
+
+def test_non_interactive_path_does_not_import_the_wizard(tmp_path: Path) -> None:
+    code = (
+        "import sys; from generator.cli import main; "
+        f"rc = main(['new', '{TARGET}', '-o', {str(tmp_path / 'p')!r}, '--no-input']); "
+        "print(rc, sorted(m for m in ('questionary', 'prompt_toolkit') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_cookiecutter_json_is_in_sync_with_the_answers_class() -> None:
+    from generator.render import cookiecutter_variables, templates_dir
+    from generator.targets import TARGETS
+
+    for target in TARGETS.values():
+        on_disk = json.loads((templates_dir() / target.template / "cookiecutter.json").read_text())
+        assert on_disk == cookiecutter_variables(target), f"regenerate templates/{target.template}/cookiecutter.json"
+
+
+def test_the_template_works_with_plain_cookiecutter(tmp_path: Path) -> None:
+    """A user may run cookiecutter on the template directly; answers are validated the same way."""
+    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    template = REPO / "templates" / TARGET
+    args = ["base=sagemaker-distribution", "extensions=ms-python.python, redhat.vscode-yaml@1.15.0", "name=team"]
+    subprocess.run(
+        [str(cookiecutter), "--no-input", str(template), "-o", str(tmp_path / "cc"), *args],
+        check=True,
+        capture_output=True,
+    )
+    ours = generate(
+        tmp_path,
+        "--base",
+        "sagemaker-distribution",
+        "--extension",
+        "ms-python.python",
+        "--extension",
+        "redhat.vscode-yaml@1.15.0",
+        "--name",
+        "team",
+    )
+    theirs = tree(tmp_path / "cc" / "project")
+    assert theirs == {k: v for k, v in tree(ours).items() if k != "byoi.yaml"}
+
+    bad = subprocess.run(
+        [str(cookiecutter), "--no-input", str(template), "-o", str(tmp_path / "bad"), "extensions=python"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "publisher.name" in bad.stderr
+    assert not (tmp_path / "bad" / "project").exists()
+
+
+def test_hadolint_warnings_are_only_deliberate(project: Path) -> None:
+    """Warnings hadolint raises on generated Dockerfiles: none but unpinned user packages."""
+    findings = hadolint(project / "Dockerfile")
+    unexpected = [f for f in findings if f["level"] == "warning" and f["code"] not in ("DL3013",)]
+    assert unexpected == []
