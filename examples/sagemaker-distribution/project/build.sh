@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the image for linux/amd64 (the only platform Studio runs; on Apple Silicon a
+# plain build gives "exec format error" in Studio) and, given an ECR repository, pushes it.
+#
+# Usage: ./build.sh [ECR_REPOSITORY_URI]
+#   ECR_REPOSITORY_URI  e.g. 111122223333.dkr.ecr.us-east-1.amazonaws.com/scraping-editor
+#                       (or set ECR_REPOSITORY_URI); without it the image is only built.
+# Environment:
+#   IMAGE_TAG  tag to use (default 1.0.0; "git" uses the git revision); never "latest"
+#   DOCKER     the docker-compatible client to use (default docker; podman works too)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+image="scraping-editor"
+tag="${IMAGE_TAG:-1.0.0}"
+docker="${DOCKER:-docker}"
+
+if [[ "$tag" == git ]]; then
+    tag="$(git rev-parse --short=12 HEAD)"
+fi
+if [[ "${tag,,}" == latest ]]; then
+    echo "build.sh: error: refusing the tag 'latest': it names no fixed image; set IMAGE_TAG to a version" >&2
+    exit 2
+fi
+
+"$docker" build --platform linux/amd64 --tag "$image:$tag" .
+echo "built $image:$tag"
+
+repository="${1:-${ECR_REPOSITORY_URI:-}}"
+if [[ -z "$repository" ]]; then
+    exit 0
+fi
+
+registry="${repository%%/*}"
+if [[ "$registry" == *.dkr.ecr.*.amazonaws.com ]]; then
+    # The password goes from aws straight to docker's stdin: never on disk or in the image.
+    region="$(cut -d. -f4 <<< "$registry")"
+    aws ecr get-login-password --region "$region" | "$docker" login --username AWS --password-stdin "$registry"
+fi
+
+"$docker" tag "$image:$tag" "$repository:$tag"
+push_log="$(mktemp)"
+trap 'rm -f "$push_log"' EXIT
+"$docker" push "$repository:$tag" | tee "$push_log"
+digest="$(grep -o 'sha256:[0-9a-f]\{64\}' "$push_log" | tail -n 1 || true)"
+if [[ -z "$digest" ]]; then
+    digest="$("$docker" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repository:$tag" \
+        | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
+fi
+echo "pushed $repository:$tag"
+echo "digest ${digest:-unknown}"
+echo "register it with: ./register.sh $repository:$tag"

@@ -1,0 +1,47 @@
+"""The wheel: a non-editable install in a fresh virtual environment works from anywhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from support import REPO, run_byoi, tree
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("byoi-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    byoi = str(env_dir / "bin" / "byoi")
+    args = ["--base", "sagemaker-distribution", "--extension", "ms-python.python", "--conda-package", "numpy"]
+    for name, extra in (("x", []), ("y", args)):
+        subprocess.run(
+            [byoi, "new", "sagemaker-code-editor", "-o", name, "--no-input", *extra], cwd=elsewhere, check=True
+        )
+        # the same files as from the source tree
+        run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / f"src-{name}"), "--no-input", *extra, check=True)
+        assert tree(elsewhere / name) == tree(tmp_path / f"src-{name}")
+    # the templates come from the installed wheel, not from this source tree
+    shipped = subprocess.run(
+        [str(python), "-c", "from generator.render import templates_dir; print(templates_dir())"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shipped.startswith(str(env_dir)), shipped
