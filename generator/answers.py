@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 
 class AnswerError(ValueError):
     """An answer is invalid; the message says what is wrong and how to fix it."""
@@ -149,6 +147,8 @@ def load_answers_file(path: Path) -> dict[str, Any]:
         raise AnswerError(f"answers file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as err:
         raise AnswerError(f"cannot read answers file {path}: {err}") from None
+    import yaml
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:

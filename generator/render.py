@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from jinja2 import pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
@@ -161,19 +160,23 @@ def _staging(out: Path) -> Iterator[Path]:
 
 
 def render_project(target: Target, answers: CommonAnswers, dest: Path) -> None:
-    """Render ``answers`` with the target's template into the (new or empty) folder ``dest``."""
-    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+    """Render ``answers`` with the target's template into the (new) folder ``dest``."""
+    # cookiecutter's generation engine itself (context, hooks, files); its ``main`` entry
+    # point would add template download code, the user's ~/.cookiecutterrc and a replay file.
+    from cookiecutter.generate import generate_context, generate_files  # type: ignore[import-untyped]
+    from cookiecutter.prompt import prompt_for_config  # type: ignore[import-untyped]
 
-    cookiecutter(
-        str(templates_dir() / target.template),
-        no_input=True,
+    template = templates_dir() / target.template
+    context = generate_context(
+        context_file=str(template / "cookiecutter.json"),
         extra_context={"project_slug": dest.name, "_byoi": answers.context()},
-        output_dir=str(dest.parent),
-        default_config={"replay_dir": str(dest.parent / ".replay")},
-        accept_hooks=True,
     )
-    shutil.rmtree(dest.parent / ".replay", ignore_errors=True)
+    context["cookiecutter"] = prompt_for_config(context, no_input=True)
+    context["cookiecutter"]["_template"] = str(template)
+    generate_files(repo_dir=str(template), context=context, output_dir=str(dest.parent), accept_hooks=True)
     cacerts.copy_into(answers.ca_certs, dest)
+    import yaml
+
     (dest / ANSWERS_FILE).write_text(
         "# Answers byoi used for this project. Re-generate with:\n"
         f"#   byoi new --config {ANSWERS_FILE} -o DIR --no-input\n"
