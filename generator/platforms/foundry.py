@@ -73,3 +73,13 @@ SHELL_LESS_BASES = (
 
 #: Default base for Foundry images: small, Debian-based, with /bin/sh, set and tee.
 DEFAULT_BASE_IMAGE = "python:3.12.12-slim-bookworm"
+
+#: The log file the documented sidecar entrypoint writes in the shared volume; the
+#: documented transform copies it out under this name (transforms-sidecar page).
+SIDECAR_LOG_FILE = "logfile"
+
+#: Library a sidecar transform needs (Code Repositories > Libraries).
+SIDECAR_LIBRARY = "transforms-sidecar"
+
+#: Python package holding ``ContainerModelAdapter`` (container-model-adapter-example page).
+MODEL_ADAPTER_PACKAGE = "palantir_models"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from generator.targets.base import Target
+from generator.targets.foundry_byoc import TARGET as FOUNDRY_BYOC
+from generator.targets.foundry_model import TARGET as FOUNDRY_MODEL
+from generator.targets.foundry_sidecar import TARGET as FOUNDRY_SIDECAR
 from generator.targets.sagemaker_code_editor import TARGET as SAGEMAKER_CODE_EDITOR
 
-TARGETS: dict[str, Target] = {t.name: t for t in (SAGEMAKER_CODE_EDITOR,)}
+TARGETS: dict[str, Target] = {t.name: t for t in (SAGEMAKER_CODE_EDITOR, FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL)}
 
 __all__ = ["TARGETS", "Target"]

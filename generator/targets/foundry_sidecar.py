@@ -1,0 +1,124 @@
+"""Target ``foundry-sidecar``: an image Foundry runs beside each executor of a Spark transform.
+
+Two ways for the transform to drive it (``--mode``): the documented shared-volume
+protocol with flag files, or an HTTP server the transform calls on ``localhost``. Both
+run the same ``--command``; the project also holds the transform side of the protocol.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from generator.answers import AnswerError, option, parse_name
+from generator.targets.base import Target
+from generator.targets.foundry_common import APP_DIR, FoundryAnswers
+
+MODES = ("flags", "server")
+#: The example work script the project ships; the default command runs it.
+WORK_SCRIPT = f"{APP_DIR}/work.sh"
+#: Where flags mode installs its entrypoint (the container's PID 1).
+ENTRYPOINT_PATH = "/usr/local/bin/sidecar-entrypoint"
+#: Where server mode installs its HTTP server.
+SERVER_PATH = f"{APP_DIR}/server.py"
+#: Folders of the shared volume the transform fills and empties (ours, not Foundry's).
+INPUT_SUBDIR = "input"
+OUTPUT_SUBDIR = "output"
+#: How long the command may run by default: an hour, then TERM (and KILL after a grace period).
+DEFAULT_TIMEOUT = 3600
+#: Seconds between TERM and KILL when the command overruns or the container is stopped.
+KILL_GRACE = 10
+
+_DIGITS = re.compile(r"^[0-9]+$")
+
+
+def parse_command(value: Any) -> str:
+    """A shell command line: one line, not empty."""
+    text = str(value).strip()
+    if not text:
+        raise AnswerError(f"the command is empty; give the command the image runs, e.g. {WORK_SCRIPT!r}")
+    if "\n" in text or "\r" in text or "\0" in text:
+        raise AnswerError("the command spans several lines; put longer logic in a script and give its path")
+    return text
+
+
+def parse_seconds(value: Any) -> int:
+    """A whole number of seconds; 0 means no limit."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not _DIGITS.match(text):
+        raise AnswerError(f"{text!r} is not a number of seconds (0 for no limit)")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class SidecarAnswers(FoundryAnswers):
+    """Answers for a Foundry transforms sidecar image."""
+
+    target: ClassVar[str] = "foundry-sidecar"
+    user_name: ClassVar[str] = "sidecar"
+    needs_shell_because: ClassVar[str] = (
+        "a sidecar needs: the shared volume folder is made with a RUN step, and the entrypoint is a shell script"
+    )
+
+    name: str = option("my-sidecar", "image (and project) name", parse_name)
+    mode: str = option(
+        "flags",
+        "how the transform drives the sidecar: flags (start/done/close files in the shared volume) or server "
+        "(HTTP on localhost; needs python3 in the base image)",
+        choices=MODES,
+    )
+    # Not named "command": the CLI's own sub-command is stored under that name.
+    command_line: str = option(
+        WORK_SCRIPT,
+        "command the sidecar runs with /bin/sh -c: once after start_flag (flags), or on each POST /run (server)",
+        parse_command,
+        flag="--command",
+        metavar="COMMAND",
+    )
+    timeout: int = option(
+        DEFAULT_TIMEOUT,
+        "seconds the command may run before it is stopped (0: no limit)",
+        parse_seconds,
+        metavar="SECONDS",
+    )
+
+    @property
+    def uses_work_script(self) -> bool:
+        """True when the command runs the example work script, so the image needs it."""
+        return WORK_SCRIPT in self.command_line
+
+    @property
+    def exposed_ports(self) -> list[int]:
+        """Ports to EXPOSE: the given ones; in server mode at least the one it listens on."""
+        if self.mode == "server":
+            return list(self.ports) or [self.listen_port]
+        return list(self.ports)
+
+    def context(self) -> dict[str, Any]:
+        """Template context: answers, derived values and the sidecar's paths."""
+        ctx = super().context()
+        ctx["uses_work_script"] = self.uses_work_script
+        ctx["exposed_ports"] = self.exposed_ports
+        ctx["listen_port"] = self.listen_port
+        ctx["sidecar"] = {
+            "work_script": WORK_SCRIPT,
+            "entrypoint": ENTRYPOINT_PATH,
+            "server": SERVER_PATH,
+            "input_subdir": INPUT_SUBDIR,
+            "output_subdir": OUTPUT_SUBDIR,
+            "kill_grace": KILL_GRACE,
+        }
+        ctx["paste_hint"] = [
+            "use it from the transform: in transform/sidecar_transform.py, "
+            'IMAGE = "%s" and TAG = "%s" (the @sidecar image and tag)'
+        ]
+        return ctx
+
+
+TARGET = Target(
+    name="foundry-sidecar",
+    summary="Foundry transforms sidecar: flag-file protocol or localhost HTTP server, plus the transform side",
+    answers=SidecarAnswers,
+    template="foundry-sidecar",
+)
