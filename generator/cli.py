@@ -79,6 +79,31 @@ def build_parser() -> argparse.ArgumentParser:
             _add_question(group, q)
 
     commands.add_parser("targets", help="list the targets 'byoi new' can write")
+
+    from generator.rules import TARGETS as CHECK_TARGETS
+
+    check_targets = "|".join(CHECK_TARGETS)
+    check = commands.add_parser(
+        "check",
+        help="check Dockerfiles against a platform's rules",
+        description="Check Dockerfiles, and the scripts they copy in, against a platform's rules. Exit status: "
+        "0 no error-level finding, 1 error-level findings, 2 bad usage or unreadable input.",
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="a Dockerfile or a build-context folder (default: .)")
+    check.add_argument(
+        "--target", choices=CHECK_TARGETS, metavar=check_targets, help="platform (default: target: in .byoi.yaml)"
+    )
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings: .byoi.yaml or pyproject.toml with [tool.byoi] (default: the nearest, from here up)",
+    )
+    check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
+    explain = "list the checker's rules, or explain one"
+    rules = commands.add_parser("rules", help=explain, description=explain.capitalize() + ".")
+    rules.add_argument("code", nargs="?", metavar="CODE", help="a rule code, e.g. BY101")
+    rules.add_argument("--target", choices=CHECK_TARGETS, metavar=check_targets, help="only this target's rules")
     return parser
 
 
@@ -122,6 +147,62 @@ def _targets() -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    import os
+
+    from generator.check import CheckError, check_paths, failed
+    from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
+    from generator.report import render
+    from generator.rules.registry import RULES, rules_for
+
+    try:
+        found = Path(args.config) if args.config else find_config(Path.cwd())
+        config = load_config(found, frozenset(RULES)) if found is not None else CheckConfig()
+        target = args.target or config.target
+        if target is None:
+            raise CheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
+        findings = check_paths([Path(p) for p in args.paths or ["."]], target, config)
+    except (CheckError, ConfigError) as err:
+        print(f"byoi: error: {err}", file=sys.stderr)
+        return 2
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    _write(render(findings, args.format, rules_for(target), color=color))
+    return 0 if args.no_fail or not failed(findings, config) else 1
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from generator.rules import TARGETS as CHECK_TARGETS
+    from generator.rules.registry import RULES, rules_for
+
+    def scope(targets: frozenset[str]) -> str:
+        if targets == frozenset(CHECK_TARGETS):
+            return "all targets"
+        return ", ".join(t for t in CHECK_TARGETS if t in targets)
+
+    if args.code:
+        rule = RULES.get(args.code.upper())
+        if rule is None:
+            print(f"byoi: error: no rule {args.code!r}; 'byoi rules' lists them", file=sys.stderr)
+            return 2
+        _write(f"{rule.code} {rule.name}: {rule.summary}\nlevel: {rule.level}; {scope(rule.targets)}\n\n{rule.doc}\n")
+        return 0
+    listed = rules_for(args.target) if args.target else [RULES[c] for c in sorted(RULES)]
+    width = max(len(scope(r.targets)) for r in listed)
+    _write("".join(f"{r.code}  {r.level:<7}  {scope(r.targets):<{width}}  {r.summary}\n" for r in listed))
+    return 0
+
+
+def _write(text: str) -> None:
+    """Print ``text``; a reader that stops early (``| head``) is not an error."""
+    import os
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _with_target_from_config(argv: list[str]) -> list[str]:
     """``byoi new --config F [flags]``: take TARGET from F, so answer flags parse too."""
     from generator.targets import TARGETS
@@ -151,6 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args)
         if args.command == "targets":
             return _targets()
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
     except AnswerError as err:
         print(f"byoi: error: {err}", file=sys.stderr)
         return 2

@@ -126,3 +126,7 @@ DEFAULT_CODE_EDITOR_VERSION = "1.5"
 
 #: Default Python for the micromamba environment.
 DEFAULT_PYTHON = "3.12"
+
+#: The name Debian (and Ubuntu, Alpine, Fedora) give the group with Studio's GID, so
+#: ``USER 1000:users`` means ``USER 1000:100`` (read by the checker).
+GID_GROUP_NAME = "users"

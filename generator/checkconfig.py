@@ -1,0 +1,156 @@
+"""``byoi check`` settings: ``.byoi.yaml`` or ``[tool.byoi]`` in ``pyproject.toml``.
+
+Not to be confused with a project's ``byoi.yaml`` (no dot), the answers file
+``byoi new`` writes. Keys, as in hadolint's ``.hadolint.yaml``::
+
+    target: foundry-sidecar        # default for --target
+    ignored: [SM206]               # never report these codes
+    override:                      # change a rule's level
+      warning: [BY102]
+      info: [SM213]
+    failure-threshold: warning     # exit 1 from this level up (default: error; none: never)
+
+The file is found by ``--config FILE`` or, failing that, by looking in the current
+folder and its parents, up to the repository root (the folder holding ``.git``):
+the nearest ``.byoi.yaml``, or ``pyproject.toml`` with a ``[tool.byoi]`` table, wins.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.rules import LEVELS, TARGETS
+
+#: The checker's settings file (the answers file ``byoi.yaml`` has no dot).
+CONFIG_FILE = ".byoi.yaml"
+PYPROJECT = "pyproject.toml"
+#: Failure thresholds: a level, or ``none`` to never fail.
+THRESHOLDS = (*LEVELS, "none")
+_KEYS = ("target", "ignored", "override", "failure-threshold")
+
+
+class ConfigError(ValueError):
+    """The settings file is unreadable or invalid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """What to report and when to fail."""
+
+    ignored: frozenset[str] = frozenset()
+    #: Rule code -> level it is reported at.
+    override: Mapping[str, str] = field(default_factory=dict)
+    failure_threshold: str = "error"
+    #: Default target when ``--target`` is not given.
+    target: str | None = None
+    #: The file these settings came from.
+    source: Path | None = None
+
+
+def _codes(value: Any, where: str, known: frozenset[str]) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of rule codes, e.g. [BY102, SM206]")
+    unknown = [v for v in value if v not in known]
+    if unknown:
+        raise ConfigError(f"{where}: unknown rule code {unknown[0]!r} (see 'byoi rules')")
+    return list(value)
+
+
+def parse_config(data: Mapping[str, Any], source: Path | None, known_codes: frozenset[str]) -> CheckConfig:
+    """Validate a settings mapping (from YAML or TOML) into a :class:`CheckConfig`."""
+    name = str(source) if source is not None else "settings"
+    extra = sorted(set(data) - set(_KEYS))
+    if extra:
+        raise ConfigError(f"{name}: unknown key {extra[0]!r}; known keys: {', '.join(_KEYS)}")
+    target = data.get("target")
+    if target is not None and target not in TARGETS:
+        raise ConfigError(f"{name}: target {target!r} is not one of {', '.join(TARGETS)}")
+    ignored = frozenset(_codes(data.get("ignored", []), f"{name}: ignored", known_codes))
+    override: dict[str, str] = {}
+    raw_override = data.get("override", {}) or {}
+    if not isinstance(raw_override, Mapping):
+        raise ConfigError(f"{name}: override must map levels to lists of codes, e.g. {{warning: [BY102]}}")
+    for level, codes in raw_override.items():
+        if level not in LEVELS:
+            raise ConfigError(f"{name}: override level {level!r} is not one of {', '.join(LEVELS)}")
+        for code in _codes(codes, f"{name}: override.{level}", known_codes):
+            override[code] = level
+    threshold = data.get("failure-threshold", "error")
+    if threshold not in THRESHOLDS:
+        raise ConfigError(f"{name}: failure-threshold {threshold!r} is not one of {', '.join(THRESHOLDS)}")
+    return CheckConfig(ignored, override, str(threshold), target, source)
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {path}: {err}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must be a mapping of setting: value")
+    return data
+
+
+def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
+    """The ``[tool.byoi]`` table, or None when the file has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {path}: {err}") from None
+    if "tool.byoi" not in text and "[tool]" not in text:
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}") from None
+    table = data.get("tool", {}).get("byoi")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.byoi] must be a table")
+    return table
+
+
+def load_config(path: Path, known_codes: frozenset[str]) -> CheckConfig:
+    """Read settings from ``path`` (``.byoi.yaml``-style YAML, or a ``pyproject.toml``)."""
+    if not path.is_file():
+        raise ConfigError(f"settings file {path} does not exist")
+    if path.name == PYPROJECT or path.suffix == ".toml":
+        table = _read_pyproject(path)
+        if table is None:
+            raise ConfigError(f"{path} has no [tool.byoi] table")
+        return parse_config(table, path, known_codes)
+    return parse_config(_read_yaml(path), path, known_codes)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.byoi.yaml`` or ``pyproject.toml`` with ``[tool.byoi]``, from ``start`` up."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        yaml_file = candidate / CONFIG_FILE
+        if yaml_file.is_file():
+            return yaml_file
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file() and _read_pyproject(pyproject) is not None:
+            return pyproject
+        if (candidate / ".git").exists():
+            break
+    return None

@@ -1,0 +1,1 @@
+"""Dockerfiles: a BuildKit-compatible parser and a model of stages, users and paths."""

@@ -1,0 +1,9 @@
+FROM python:3.12.12-slim-bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+        curl \
+        ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+USER 5001
+CMD ["python3", "-m", "http.server", "8080"]
+#> foundry-model: clean

@@ -1,0 +1,7 @@
+# a comment first: what follows is not a directive
+# escape=`
+FROM python:3.12.12-slim-bookworm
+RUN echo a \
+ && echo b
+USER 5001
+#> foundry-model: clean

@@ -1,0 +1,5 @@
+FROM python:3.12.12-slim-bookworm
+USER 5001
+ENTRYPOINT ["python3"]
+CMD []
+#> foundry-model: clean

@@ -1,0 +1,7 @@
+FROM python:3.12.12-slim-bookworm
+EXPOSE 8080 8443/tcp 9000/udp
+EXPOSE 7000-7010
+ENV METRICS_PORT=9100
+EXPOSE $METRICS_PORT
+USER 5001
+#> foundry-model: clean

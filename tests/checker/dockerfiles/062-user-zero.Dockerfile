@@ -1,0 +1,3 @@
+FROM python:3.12.12-slim-bookworm
+USER 0
+#> foundry-model: BY101@2

@@ -1,0 +1,3 @@
+FROM python:latest
+USER 5001
+#> foundry-model: BY102@1

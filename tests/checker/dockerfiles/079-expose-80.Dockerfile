@@ -1,0 +1,4 @@
+FROM python:3.12.12-slim-bookworm
+USER 5001
+EXPOSE 80
+#> foundry-model: BY104@3

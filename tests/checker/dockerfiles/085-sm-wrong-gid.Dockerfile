@@ -1,0 +1,5 @@
+FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.2.0-cpu
+USER 1000:1000
+WORKDIR /home/sagemaker-user
+ENTRYPOINT ["entrypoint-code-editor"]
+#> sagemaker-code-editor: SM202@2

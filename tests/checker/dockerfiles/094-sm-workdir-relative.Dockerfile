@@ -1,0 +1,6 @@
+FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.2.0-cpu
+USER 1000:100
+WORKDIR /home/sagemaker-user
+WORKDIR projects/demo
+ENTRYPOINT ["entrypoint-code-editor"]
+#> sagemaker-code-editor: clean

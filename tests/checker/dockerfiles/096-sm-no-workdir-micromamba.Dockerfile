@@ -1,0 +1,4 @@
+FROM mambaorg/micromamba:2.3.0-debian12-slim
+USER 1000:100
+CMD ["sagemaker-code-editor", "--host", "0.0.0.0", "--port", "8888", "--without-connection-token", "--base-path", "/codeeditor/default"]
+#> sagemaker-code-editor: SM206@1

@@ -1,0 +1,6 @@
+FROM mambaorg/micromamba:2.3.0-debian12-slim
+USER 1000:100
+WORKDIR /home/sagemaker-user
+CMD sagemaker-code-editor --host 127.0.0.1 --port 8888 \
+    --without-connection-token --base-path /codeeditor/default
+#> sagemaker-code-editor: SM209@4
