@@ -60,10 +60,20 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line."""
+def _add_targets(targets: argparse._SubParsersAction[Any]) -> None:
     from generator.targets import TARGETS
 
+    for target in TARGETS.values():
+        sub = targets.add_parser(target.name, help=target.summary, description=target.summary)
+        _add_new_options(sub, suppress=True)
+        group = sub.add_argument_group("answers")
+        for q in questions(target.answers):
+            _add_question(group, q)
+
+
+def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``with_targets=False`` skips the per-target ``new`` flags,
+    which need every target module and are only parsed by ``byoi new``."""
     parser = _Parser(prog="byoi", description="Write container images SageMaker Studio and Palantir Foundry accept.")
     parser.add_argument("--version", action="version", version=f"byoi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -71,12 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="write a new image project", description="Write a new image project.")
     _add_new_options(new, suppress=False)
     targets = new.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
-    for target in TARGETS.values():
-        sub = targets.add_parser(target.name, help=target.summary, description=target.summary)
-        _add_new_options(sub, suppress=True)
-        group = sub.add_argument_group("answers")
-        for q in questions(target.answers):
-            _add_question(group, q)
+    if with_targets:
+        _add_targets(targets)
 
     commands.add_parser("targets", help="list the targets 'byoi new' can write")
 
@@ -133,8 +139,10 @@ def _new(args: argparse.Namespace) -> int:
     flags = {k: v for k, v in vars(args).items() if k in answer_names}
     answers = target.build(merge_sources(target.answers, file_values, file_dir, flags))
     out = Path(args.output)
-    files = write_project(target, answers, out, force=args.force)
-    print(f"wrote {target.name} project '{answers.name}' to {out} ({len(files)} files)")
+    written = write_project(target, answers, out, force=args.force)
+    for note in written.notes:
+        print(f"byoi: note: {note}", file=sys.stderr)
+    print(f"wrote {target.name} project '{answers.name}' to {out} ({len(written.files)} files, checked by byoi check)")
     return 0
 
 
@@ -205,9 +213,11 @@ def _write(text: str) -> None:
 
 def _with_target_from_config(argv: list[str]) -> list[str]:
     """``byoi new --config F [flags]``: take TARGET from F, so answer flags parse too."""
+    if not argv or argv[0] != "new":
+        return argv
     from generator.targets import TARGETS
 
-    if not argv or argv[0] != "new" or any(a in TARGETS for a in argv[1:]):
+    if any(a in TARGETS for a in argv[1:]):
         return argv
     for i, arg in enumerate(argv):
         path = argv[i + 1] if arg == "--config" and i + 1 < len(argv) else arg.partition("=")[2]
@@ -225,8 +235,9 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byoi`` command; return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(_with_target_from_config(list(sys.argv[1:] if argv is None else argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_targets=bool(words) and words[0] == "new")
+    args = parser.parse_args(_with_target_from_config(words))
     try:
         if args.command == "new":
             return _new(args)

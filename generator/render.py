@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,14 +186,34 @@ def render_project(target: Target, answers: CommonAnswers, dest: Path) -> None:
     )
 
 
-def write_project(target: Target, answers: CommonAnswers, out: Path, *, force: bool = False) -> list[Path]:
-    """Write the project into ``out`` atomically; return the files written (relative)."""
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_project` wrote, and what ``byoi check`` said of it below error level."""
+
+    files: list[Path]
+    notes: list[str]
+
+
+def self_check(target: Target, project: Path) -> list[str]:
+    """Run ``byoi check`` on a rendered project: an error refuses it, the rest are notes."""
+    from generator.check import check_paths, failed
+
+    findings = check_paths([project], target.name)
+    lines = [f"{Path(f.file).relative_to(project)}:{f.line} {f.code} {f.level}: {f.message}" for f in findings]
+    if failed(findings):
+        raise AnswerError(f"these answers give a project that fails byoi check: {lines[0]}")
+    return lines
+
+
+def write_project(target: Target, answers: CommonAnswers, out: Path, *, force: bool = False) -> Written:
+    """Write the project into ``out`` atomically, once it checks clean of errors."""
     out = out.resolve()
     check_destination(out, force)
     with _staging(out) as tmp:
         staged = tmp / "stage" / PROJECT_SLUG
         staged.parent.mkdir()
         render_project(target, answers, staged)
+        notes = self_check(target, staged)
         files = sorted(p.relative_to(staged) for p in staged.rglob("*") if p.is_file())
         out.parent.mkdir(parents=True, exist_ok=True)
         if not out.exists():
@@ -205,4 +226,4 @@ def write_project(target: Target, answers: CommonAnswers, out: Path, *, force: b
                 target_file = out / rel
                 target_file.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(staged / rel, target_file)
-    return files
+    return Written(files, notes)

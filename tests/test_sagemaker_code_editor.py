@@ -263,3 +263,17 @@ def test_hadolint_warnings_are_only_deliberate(project: Path) -> None:
     findings = hadolint(project / "Dockerfile")
     unexpected = [f for f in findings if f["level"] == "warning" and f["code"] not in ("DL3013",)]
     assert unexpected == []
+
+
+def test_byoi_new_refuses_a_project_that_fails_byoi_check(tmp_path: Path) -> None:
+    """The check byoi new runs on what it rendered is real: a root user would be refused."""
+    from generator.answers import AnswerError
+    from generator.render import self_check
+    from generator.targets import TARGETS
+
+    out = generate(tmp_path)
+    assert self_check(TARGETS[TARGET], out) == []
+    dockerfile = out / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("USER 1000:100", "USER 0"))
+    with pytest.raises(AnswerError, match="BY101"):
+        self_check(TARGETS[TARGET], out)
