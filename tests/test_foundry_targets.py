@@ -228,12 +228,6 @@ def test_byoi_check_finds_no_error_in_what_byoi_new_writes(project: Path) -> Non
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_build_script_is_the_same_for_every_foundry_target() -> None:
-    """One build.sh, kept in three templates (cookiecutter templates cannot include each other)."""
-    sources = {(REPO / "templates" / t / "{{cookiecutter.project_slug}}" / "build.sh").read_text() for t in TARGETS}
-    assert len(sources) == 1
-
-
 def test_regenerating_from_the_written_answers_gives_the_same_project(project: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     run_byoi("new", "--config", str(project / "byoi.yaml"), "-o", str(again), "--no-input", check=True)

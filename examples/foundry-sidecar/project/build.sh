@@ -91,7 +91,7 @@ if [[ -z "$digest" ]]; then
 fi
 if [[ -z "$digest" ]]; then
     digest="$("$docker" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$remote" \
-        | grep -F "$registry/$image@" | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
+        | grep -F "${remote%:*}@" | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
 fi
 echo "pushed $remote"
 echo "digest ${digest:-unknown}"

@@ -18,7 +18,8 @@ docker="${DOCKER:-docker}"
 if [[ "$tag" == git ]]; then
     tag="$(git rev-parse --short=12 HEAD)"
 fi
-if [[ "${tag,,}" == latest ]]; then
+# 'latest' in any case names no fixed image. (No ${tag,,}: macOS still ships bash 3.2.)
+if [[ "$(tr '[:upper:]' '[:lower:]' <<<"$tag")" == latest ]]; then
     echo "build.sh: error: refusing the tag 'latest': it names no fixed image; set IMAGE_TAG to a version" >&2
     exit 2
 fi
@@ -38,15 +39,26 @@ if [[ "$registry" == *.dkr.ecr.*.amazonaws.com ]]; then
     aws ecr get-login-password --region "$region" | "$docker" login --username AWS --password-stdin "$registry"
 fi
 
-"$docker" tag "$image:$tag" "$repository:$tag"
+remote="$repository:$tag"
+"$docker" tag "$image:$tag" "$remote"
 push_log="$(mktemp)"
-trap 'rm -f "$push_log"' EXIT
-"$docker" push "$repository:$tag" | tee "$push_log"
-digest="$(grep -o 'sha256:[0-9a-f]\{64\}' "$push_log" | tail -n 1 || true)"
-if [[ -z "$digest" ]]; then
-    digest="$("$docker" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$repository:$tag" \
-        | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
+digest_file="$(mktemp)"
+trap 'rm -f "$push_log" "$digest_file"' EXIT
+# podman can write the pushed digest to a file; docker ends its push output with
+# "TAG: digest: sha256:... size: N" and records the digest among the image's repo digests.
+if "$docker" push --help 2>&1 | grep -q -e '--digestfile'; then
+    "$docker" push --digestfile "$digest_file" "$remote" | tee "$push_log"
+else
+    "$docker" push "$remote" | tee "$push_log"
 fi
-echo "pushed $repository:$tag"
+digest="$(grep -o 'sha256:[0-9a-f]\{64\}' "$digest_file" || true)"
+if [[ -z "$digest" ]]; then
+    digest="$(grep -o 'digest: sha256:[0-9a-f]\{64\}' "$push_log" | tail -n 1 | cut -d ' ' -f 2 || true)"
+fi
+if [[ -z "$digest" ]]; then
+    digest="$("$docker" image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$remote" \
+        | grep -F "${remote%:*}@" | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
+fi
+echo "pushed $remote"
 echo "digest ${digest:-unknown}"
 echo "register it with: ./register.sh $repository:$tag"

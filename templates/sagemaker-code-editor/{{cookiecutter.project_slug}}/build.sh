@@ -19,7 +19,8 @@ docker="${DOCKER:-docker}"
 if [[ "$tag" == git ]]; then
     tag="$(git rev-parse --short=12 HEAD)"
 fi
-if [[ "${tag,,}" == latest ]]; then
+# 'latest' in any case names no fixed image. (No ${tag,,}: macOS still ships bash 3.2.)
+if [[ "$(tr '[:upper:]' '[:lower:]' <<<"$tag")" == latest ]]; then
     echo "build.sh: error: refusing the tag 'latest': it names no fixed image; set IMAGE_TAG to a version" >&2
     exit 2
 fi
@@ -39,15 +40,6 @@ if [[ "$registry" == *.dkr.ecr.*.amazonaws.com ]]; then
     aws ecr get-login-password --region "$region" | "$docker" login --username AWS --password-stdin "$registry"
 fi
 
-"$docker" tag "$image:$tag" "$repository:$tag"
-push_log="$(mktemp)"
-trap 'rm -f "$push_log"' EXIT
-"$docker" push "$repository:$tag" | tee "$push_log"
-digest="$(grep -o 'sha256:[0-9a-f]\{64\}' "$push_log" | tail -n 1 || true)"
-if [[ -z "$digest" ]]; then
-    digest="$("$docker" image inspect --format '{% raw %}{{range .RepoDigests}}{{println .}}{{end}}{% endraw %}' "$repository:$tag" \
-        | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1 || true)"
-fi
-echo "pushed $repository:$tag"
-echo "digest ${digest:-unknown}"
-echo "register it with: ./register.sh $repository:$tag"
+remote="$repository:$tag"
+"$docker" tag "$image:$tag" "$remote"
+{{ partial("push.sh") }}echo "register it with: ./register.sh $repository:$tag"
