@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from lint import hadolint, hadolint_errors, shell_scripts, shellcheck, tool
-from support import REPO, run_byoi, tree
+from support import run_byoi, tree
 
 from generator.platforms.foundry import DEFAULT_BASE_IMAGE, FOUNDRY
 
