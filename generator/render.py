@@ -67,6 +67,16 @@ def _answers(ctx: Context) -> Any:
     return answers_from_cookiecutter(cc).context()
 
 
+def validate_for_cookiecutter(context_json: str) -> None:
+    """The templates' pre-generation hook: refuse bad answers before cookiecutter writes."""
+    import sys
+
+    try:
+        answers_from_cookiecutter(json.loads(context_json))
+    except AnswerError as err:
+        sys.exit(f"error: {err}")
+
+
 def answers_from_cookiecutter(cc: dict[str, Any]) -> CommonAnswers:
     """Run by cookiecutter directly: validate its flat answers the same way byoi does."""
     from generator.targets import TARGETS

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from lint import hadolint, hadolint_errors, shell_scripts, shellcheck
-from support import REPO, run_byoi, tree
+from support import run_byoi, tree
 
 ANSWERS = sorted((Path(__file__).parent / "answers" / "sagemaker-code-editor").glob("*.yaml"))
 TARGET = "sagemaker-code-editor"
@@ -214,48 +214,6 @@ def test_non_interactive_path_does_not_import_the_wizard(tmp_path: Path) -> None
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "0 []"
-
-
-def test_cookiecutter_json_is_in_sync_with_the_answers_class() -> None:
-    from generator.render import cookiecutter_variables, templates_dir
-    from generator.targets import TARGETS
-
-    for target in TARGETS.values():
-        on_disk = json.loads((templates_dir() / target.template / "cookiecutter.json").read_text())
-        assert on_disk == cookiecutter_variables(target), f"regenerate templates/{target.template}/cookiecutter.json"
-
-
-def test_the_template_works_with_plain_cookiecutter(tmp_path: Path) -> None:
-    """A user may run cookiecutter on the template directly; answers are validated the same way."""
-    cookiecutter = Path(sys.executable).parent / "cookiecutter"
-    template = REPO / "templates" / TARGET
-    args = ["base=sagemaker-distribution", "extensions=ms-python.python, redhat.vscode-yaml@1.15.0", "name=team"]
-    subprocess.run(
-        [str(cookiecutter), "--no-input", str(template), "-o", str(tmp_path / "cc"), *args],
-        check=True,
-        capture_output=True,
-    )
-    ours = generate(
-        tmp_path,
-        "--base",
-        "sagemaker-distribution",
-        "--extension",
-        "ms-python.python",
-        "--extension",
-        "redhat.vscode-yaml@1.15.0",
-        "--name",
-        "team",
-    )
-    theirs = tree(tmp_path / "cc" / "project")
-    assert theirs == {k: v for k, v in tree(ours).items() if k != "byoi.yaml"}
-
-    bad = subprocess.run(
-        [str(cookiecutter), "--no-input", str(template), "-o", str(tmp_path / "bad"), "extensions=python"],
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode != 0 and "publisher.name" in bad.stderr
-    assert not (tmp_path / "bad" / "project").exists()
 
 
 def test_hadolint_warnings_are_only_deliberate(project: Path) -> None:

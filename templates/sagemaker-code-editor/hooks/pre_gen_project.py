@@ -4,14 +4,7 @@
 """
 
 {% if not cookiecutter._byoi %}
-import json
-import sys
+from generator.render import validate_for_cookiecutter
 
-from generator.answers import AnswerError
-from generator.render import answers_from_cookiecutter
-
-try:
-    answers_from_cookiecutter(json.loads({{ cookiecutter | tojson | tojson }}))
-except AnswerError as err:
-    sys.exit(f"error: {err}")
+validate_for_cookiecutter({{ cookiecutter | tojson | tojson }})
 {% endif %}
