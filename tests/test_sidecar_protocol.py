@@ -206,12 +206,12 @@ def test_term_is_passed_on_to_the_command_and_still_reported(
     start_sidecar: Callable[..., Sidecar], tmp_path: Path, shell: str
 ) -> None:
     seen = tmp_path / "command-saw-term"
-    command = f'trap "echo got TERM; touch {seen}; exit 7" TERM; while :; do sleep 0.1; done'
+    ready = tmp_path / "command-trapping"
+    command = f'trap "echo got TERM; touch {seen}; exit 7" TERM; touch {ready}; while :; do sleep 0.1; done'
     sidecar = start_sidecar("/bin/sh", "-c", command, shell=shell)
     sidecar.flag(FOUNDRY.start_flag)
-    log = sidecar.shared / SIDECAR_LOG_FILE
-    wait_until(lambda: log.exists() and "running" in log.read_text(), 10, "the command to start")
-    time.sleep(0.3)
+    # Signal only once the command's trap is set, however slow the machine.
+    wait_until(ready.exists, 10, "the command to set its trap")
     sidecar.proc.send_signal(signal.SIGTERM)
     # The entrypoint exits 128+15 once done_flag is written, without waiting for close_flag.
     assert sidecar.exit_status() == 128 + signal.SIGTERM
