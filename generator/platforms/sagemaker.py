@@ -99,15 +99,15 @@ class BaseImage:
 MICROMAMBA = BaseImage(
     key="micromamba",
     repository="mambaorg/micromamba",
-    tag="2.3.0-debian12-slim",
+    tag="2.5.0-debian12-slim",
 )
 
 #: The SageMaker Distribution image: sagemaker-user 1000:100, no ENTRYPOINT of its own.
 SAGEMAKER_DISTRIBUTION = BaseImage(
     key="sagemaker-distribution",
     repository="public.ecr.aws/sagemaker/sagemaker-distribution",
-    tag="4.2.0-cpu",
-    gpu_tag="4.2.0-gpu",
+    tag="4.3.0-cpu",
+    gpu_tag="4.3.0-gpu",
 )
 
 BASES = {b.key: b for b in (MICROMAMBA, SAGEMAKER_DISTRIBUTION)}
@@ -122,7 +122,7 @@ MAMBA_USER_FILE = "/etc/arg_mamba_user"
 CONDA_CHANNEL = "conda-forge"
 
 #: Default sagemaker-code-editor (conda-forge) minor version for the micromamba base.
-DEFAULT_CODE_EDITOR_VERSION = "1.5"
+DEFAULT_CODE_EDITOR_VERSION = "1.10"
 
 #: Default Python for the micromamba environment.
 DEFAULT_PYTHON = "3.12"

@@ -241,7 +241,7 @@ def unpinned_base(ctx: Context) -> Iterator[Hit]:
 
     ## Fix
     ```dockerfile
-    FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.2.0-cpu
+    FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.3.0-cpu
     ```
     """
     assert ctx.model is not None

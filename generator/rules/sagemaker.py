@@ -49,7 +49,7 @@ def wrong_uid(ctx: Context) -> Iterator[Hit]:
 
     ## Example
     ```dockerfile
-    FROM mambaorg/micromamba:2.3.0-debian12-slim
+    FROM mambaorg/micromamba:2.5.0-debian12-slim
     USER 57439
     ```
 
@@ -209,7 +209,7 @@ def no_workdir(ctx: Context) -> Iterator[Hit]:
 
     ## Example
     ```dockerfile
-    FROM mambaorg/micromamba:2.3.0-debian12-slim
+    FROM mambaorg/micromamba:2.5.0-debian12-slim
     CMD ["start-code-editor"]
     ```
 
@@ -383,7 +383,7 @@ def no_entrypoint(ctx: Context) -> Iterator[Hit]:
 
     ## Example
     ```dockerfile
-    FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.2.0-cpu
+    FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.3.0-cpu
     RUN micromamba install -y -n base -c conda-forge scrapy
     ```
 

@@ -95,7 +95,7 @@ def test_base_path_forms() -> None:
 
 def test_extension_installs_are_not_server_starts() -> None:
     text = (
-        "FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.2.0-cpu\n"
+        "FROM public.ecr.aws/sagemaker/sagemaker-distribution:4.3.0-cpu\n"
         "RUN sagemaker-code-editor --install-extension ms-python.python --extensions-dir /opt/x\n"
         'CMD ["sagemaker-code-editor", "--version"]\n'
     )
