@@ -72,18 +72,19 @@ def validate_for_cookiecutter(context_json: str) -> None:
     import sys
 
     try:
-        answers_from_cookiecutter(json.loads(context_json))
+        answers = answers_from_cookiecutter(json.loads(context_json))
     except AnswerError as err:
         sys.exit(f"error: {err}")
+    if answers.ca_certs:
+        sys.exit("error: ca_certs: use byoi new --ca-cert, which copies the certificates into the project")
 
 
 def answers_from_cookiecutter(cc: dict[str, Any]) -> CommonAnswers:
-    """Run by cookiecutter directly: validate its flat answers the same way byoi does."""
+    """When cookiecutter runs a template itself: its flat answers, validated as byoi does."""
     from generator.targets import TARGETS
 
     target = TARGETS[cc["_target"]]
-    raw = {q: v for q, v in cc.items() if not q.startswith("_") and q != "project_slug"}
-    return target.build(from_cookiecutter(target, raw))
+    return target.build(from_cookiecutter(target, cc))
 
 
 @pass_context

@@ -57,3 +57,10 @@ def test_plain_cookiecutter_refuses_bad_answers_before_writing(target: str, tmp_
     assert proc.returncode != 0
     assert "error: --image-tag: 'latest' is refused" in proc.stderr
     assert not (tmp_path / "cc" / "project").exists()
+
+
+def test_plain_cookiecutter_sends_ca_certificates_to_byoi(tmp_path: Path) -> None:
+    cert = Path(__file__).parent / "data" / "test-ca.pem"
+    proc = cookiecutter(tmp_path, "foundry-byoc", f"ca_certs={cert}")
+    assert proc.returncode != 0 and "byoi new --ca-cert" in proc.stderr
+    assert not (tmp_path / "cc" / "project").exists()
