@@ -48,12 +48,13 @@ def shellcheck(script: Path) -> str:
 
 
 def shell_scripts(root: Path) -> list[Path]:
-    """Files under ``root`` that start with a sh or bash shebang."""
+    """Files under ``root`` that start with a sh or bash shebang, or a shellcheck shell directive."""
     found = []
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix not in (".py", ".json", ".md", ".yaml", ".crt"):
             with path.open("rb") as fh:
                 first = fh.readline()
-            if first.startswith(b"#!") and (b"sh" in first.split(b"/")[-1] or b"bash" in first):
+            shebang = first.startswith(b"#!") and (b"sh" in first.split(b"/")[-1] or b"bash" in first)
+            if shebang or first.startswith(b"# shellcheck shell="):
                 found.append(path)
     return found

@@ -155,6 +155,23 @@ def test_distribution_image_starts_with_its_own_entrypoint(tmp_path: Path, runni
     assert "ms-python.python-2024.22.2" in seen["extensions"]
 
 
+def test_distribution_image_update_brings_new_extensions_to_existing_spaces(tmp_path: Path, running: Any) -> None:
+    """The distribution links image extensions only on a space's first start; byoi's hook fixes that."""
+    studio_env = {"SAGEMAKER_APP_TYPE": "CodeEditor"}
+    extensions = ["--base", "sagemaker-distribution", "--extension", "ms-python.python@2024.22.2"]
+    engine.build(generate(tmp_path / "v1", *extensions), "localhost/byoi-test/dist-editor:v1")
+    home = studio_home(tmp_path)
+    container = running("localhost/byoi-test/dist-editor:v1", home, studio_env)
+    assert "ms-python.python-2024.22.2" in state(container)["extensions"]
+    container.exec("mkdir", "-p", "/home/sagemaker-user/sagemaker-code-editor-server-data/extensions/user.own-1.0.0")
+    container.stop()
+
+    newer = generate(tmp_path / "v2", *extensions, "--extension", "redhat.vscode-yaml@1.15.0", "--image-tag", "0.2.0")
+    engine.build(newer, "localhost/byoi-test/dist-editor:v2")
+    seen = state(running("localhost/byoi-test/dist-editor:v2", home, studio_env))
+    assert {"user.own-1.0.0", "ms-python.python-2024.22.2", "redhat.vscode-yaml-1.15.0"} <= set(seen["extensions"])
+
+
 def test_build_script_builds_amd64_and_pushes_with_digest(tmp_path: Path) -> None:
     """build.sh as a user runs it: the real docker client (through podman's API) and a registry."""
     project = generate(tmp_path / "p", "--base", "sagemaker-distribution", "--name", "pushed-editor")

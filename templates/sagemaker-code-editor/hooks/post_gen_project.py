@@ -3,7 +3,7 @@
 from pathlib import Path
 
 {% set a = answers() %}
-UNUSED = [{% if a.base != "micromamba" %}"start-code-editor"{% endif %}]
+UNUSED = [{% if a.base == "micromamba" %}"link-image-extensions.sh"{% else %}"start-code-editor"{% endif %}]
 
 for name in UNUSED:
     Path(name).unlink()
