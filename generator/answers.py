@@ -141,25 +141,9 @@ def build_answers(cls: type[A], raw: Mapping[str, Any]) -> A:
 
 def load_answers_file(path: Path) -> dict[str, Any]:
     """Read an answers file (a YAML mapping of answer: value)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnswerError(f"answers file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise AnswerError(f"cannot read answers file {path}: {err}") from None
-    import yaml
+    from generator.yamlfile import read_mapping
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise AnswerError(f"answers file {path} is not valid YAML{where}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise AnswerError(f"answers file {path} must be a mapping of answer: value")
-    return {str(k): v for k, v in data.items()}
+    return read_mapping(path, "answers file", "answer", AnswerError)
 
 
 def merge_sources(

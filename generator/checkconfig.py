@@ -88,21 +88,9 @@ def parse_config(data: Mapping[str, Any], source: Path | None, known_codes: froz
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
-    import yaml
+    from generator.yamlfile import read_mapping
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read {path}: {err}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path} is not valid YAML{where}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must be a mapping of setting: value")
-    return data
+    return read_mapping(path, "", "setting", ConfigError)
 
 
 def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
