@@ -10,8 +10,11 @@ The engine is buildah (builds) and podman (runs), rootful, with runc, as describ
   as insecure. Builds and runs never pull (``--pull=never``): a missing image is an error.
 
 Base images come from the stand-ins in tests/standins (see its README.md), built once by
-:func:`ensure_standin_images` from a Debian rootfs made with debootstrap and tagged with the
-exact names the generator writes in ``FROM``. Tests use :func:`require_engine` first: with no
+:func:`ensure_standin_images` from a Debian rootfs made with debootstrap. They live under the
+suite's own names, ``localhost/byoi-test/standin/<key>:<content hash>``, never under the real
+images' names (which belong to whoever pulled them): :func:`build` puts a stand-in in place of
+a Dockerfile's first ``FROM`` with ``buildah bud --from``, and a generated ``build.sh`` is given
+``--base-image`` (see :func:`standin_for`). Tests use :func:`require_engine` first: with no
 usable engine they are skipped with the reason, or fail when ``CI=true``.
 """
 
@@ -46,8 +49,8 @@ STANDINS = TESTS / "standins"
 CONTAINERS_CONF = STANDINS / "containers.conf"
 #: The debootstrap rootfs and the build lock live here, across runs.
 CACHE_DIR = Path(os.environ.get("BYOI_STANDIN_CACHE", "/var/tmp/byoi-standins"))
-#: The Debian image every stand-in starts from (built from the cached rootfs).
-BASE_IMAGE = "localhost/byoi-standin/debian:bookworm"
+#: The suite's own namespace for stand-in images: no image of anyone else has these names.
+STANDIN_NAMESPACE = "localhost/byoi-test/standin"
 #: Label on each stand-in image: the hash of what it was built from.
 HASH_LABEL = "byoi.standin.hash"
 #: Label on every container started here, for manual clean-up after a crash.
@@ -216,10 +219,22 @@ def build(
     layers: bool = False,
     extra_args: Sequence[str] = (),
     timeout: float = 1800,
+    base: str | None = None,
 ) -> None:
-    """``buildah bud`` in Docker format for linux/amd64, never pulling; EngineError with the log."""
+    """``buildah bud`` in Docker format for linux/amd64, never pulling; EngineError with the log.
+
+    ``base`` replaces the image of the Dockerfile's first ``FROM`` (``buildah bud --from``).
+    Left at None, a first ``FROM`` naming a real image a stand-in stands for (after ``ARG``
+    defaults and ``build_args``) is built on that stand-in; ``""`` builds the ``FROM`` as written.
+    """
+    dockerfile_path = Path(dockerfile) if dockerfile is not None else Path(context_dir) / "Dockerfile"
+    if base is None:
+        real = first_base_image(dockerfile_path, build_args)
+        base = standin_for(real) if real is not None and real in _real_names() else ""
     cmd = ["buildah", "bud", "--format", "docker", "--platform", PLATFORM, "--pull=never"]
     cmd += [f"--layers={'true' if layers else 'false'}", "-t", tag]
+    if base:
+        cmd += ["--from", base]
     if dockerfile is not None:
         cmd += ["-f", str(dockerfile)]
     for key, value in (build_args or {}).items():
@@ -230,6 +245,33 @@ def build(
     proc = _engine(cmd, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise EngineError(f"build of {tag} failed (exit {proc.returncode})", proc.stdout + proc.stderr)
+
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)(?::-([^}]*))?\}|(\w+))")
+
+
+def first_base_image(dockerfile: str | os.PathLike[str], build_args: Mapping[str, str] | None = None) -> str | None:
+    """The image of a Dockerfile's first ``FROM``, its ``$VARIABLES`` expanded, qualified.
+
+    ``ARG`` defaults before that ``FROM`` apply, overridden by ``build_args``; None for
+    ``FROM scratch``. Enough for the Dockerfiles of this project, not a Dockerfile parser.
+    """
+    text = re.sub(r"\\[ \t]*\n", " ", Path(dockerfile).read_text(encoding="utf-8"))
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        keyword = words[0].upper()
+        if keyword == "ARG" and len(words) > 1:
+            name, _, default = words[1].partition("=")
+            values[name] = default.strip("\"'")
+        elif keyword == "FROM":
+            values.update(build_args or {})
+            image = next(w for w in words[1:] if not w.startswith("--"))
+            image = _VARIABLE.sub(lambda m: values.get(m[1] or m[3], m[2] or ""), image)
+            return None if image == "scratch" else qualified_name(image)
+    return None
 
 
 # ---------------------------------------------------------------- containers
@@ -531,13 +573,24 @@ def loopback_registry() -> Iterator[str]:
 
 @dataclass(frozen=True)
 class StandIn:
-    """One stand-in image: its folder(s) in tests/standins and the names it is tagged with."""
+    """One stand-in image: its folder(s) in tests/standins, the real images it stands for, its name.
+
+    ``name`` is the suite's own, ``<namespace>/<key>:<content hash>``: the same content gives
+    the same name (two runs share it), other content another name (they do not collide).
+    """
 
     key: str
     folders: tuple[str, ...]
-    names: tuple[str, ...]
+    stands_for: tuple[str, ...]
     build_args: tuple[tuple[str, str], ...]
+    content_hash: str
+    name: str
     depends_on: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names the stand-in is tagged with: only its own."""
+        return (self.name,)
 
     @property
     def dockerfile(self) -> Path:
@@ -545,30 +598,75 @@ class StandIn:
         return STANDINS / self.key / "Dockerfile"
 
 
-def standin_images() -> list[StandIn]:
-    """The stand-ins, in build order, named exactly as the generator names the real images."""
+def base_image_name(namespace: str = STANDIN_NAMESPACE) -> str:
+    """The Debian image every stand-in starts from (built from the cached rootfs)."""
+    return f"{namespace}/debian:{_rootfs_key()}"
+
+
+def standin_images(namespace: str = STANDIN_NAMESPACE) -> list[StandIn]:
+    """The stand-ins, in build order, with the real image names the generator writes."""
     from generator.platforms.foundry import DEFAULT_BASE_IMAGE
     from generator.platforms.sagemaker import MICROMAMBA, SAGEMAKER_DISTRIBUTION
 
-    micromamba = qualified_name(MICROMAMBA.reference())
     version = re.match(r"\d+(?:\.\d+)*", MICROMAMBA.tag)
     distribution = (SAGEMAKER_DISTRIBUTION.reference(gpu=False), SAGEMAKER_DISTRIBUTION.reference(gpu=True))
-    return [
-        StandIn(
-            "micromamba",
-            ("micromamba", "sagemaker-code-editor"),
-            (micromamba,),
-            (("BASE_IMAGE", BASE_IMAGE), ("MICROMAMBA_VERSION", version[0] if version else MICROMAMBA.tag)),
-        ),
-        StandIn(
-            "sagemaker-distribution",
-            ("sagemaker-distribution",),
-            tuple(qualified_name(n) for n in distribution),
-            (("MICROMAMBA_IMAGE", micromamba),),
-            depends_on="micromamba",
-        ),
-        StandIn("python", ("python",), (qualified_name(DEFAULT_BASE_IMAGE),), (("BASE_IMAGE", BASE_IMAGE),)),
-    ]
+    base = base_image_name(namespace)
+    made: dict[str, StandIn] = {}
+
+    def make(
+        key: str,
+        folders: tuple[str, ...],
+        stands_for: tuple[str, ...],
+        build_args: tuple[tuple[str, str], ...],
+        depends_on: str | None = None,
+    ) -> StandIn:
+        parts = {
+            "recipe": RECIPE_VERSION,
+            "base": _rootfs_key(),
+            "depends_on": made[depends_on].content_hash if depends_on else "",
+            "build_args": [[k, v] for k, v in build_args],
+            "stands_for": list(stands_for),
+            "folders": {f: _folder_digest(STANDINS / f) for f in folders},
+        }
+        digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+        standin = StandIn(key, folders, stands_for, build_args, digest, f"{namespace}/{key}:{digest}", depends_on)
+        made[key] = standin
+        return standin
+
+    micromamba = make(
+        "micromamba",
+        ("micromamba", "sagemaker-code-editor"),
+        (qualified_name(MICROMAMBA.reference()),),
+        (("BASE_IMAGE", base), ("MICROMAMBA_VERSION", version[0] if version else MICROMAMBA.tag)),
+    )
+    make(
+        "sagemaker-distribution",
+        ("sagemaker-distribution",),
+        tuple(qualified_name(n) for n in distribution),
+        (("MICROMAMBA_IMAGE", micromamba.name),),
+        depends_on="micromamba",
+    )
+    make("python", ("python",), (qualified_name(DEFAULT_BASE_IMAGE),), (("BASE_IMAGE", base),))
+    return list(made.values())
+
+
+def _real_names() -> dict[str, str]:
+    """{real image name, qualified: the key of the stand-in for it}."""
+    return {real: s.key for s in standin_images() for real in s.stands_for}
+
+
+def standin_for(reference: str, namespace: str = STANDIN_NAMESPACE) -> str:
+    """The stand-in image (built if needed) to use where a Dockerfile names ``reference``.
+
+    Give it to ``build.sh --base-image`` or ``--build-arg BASE_IMAGE=``; KeyError for an image
+    no stand-in stands for.
+    """
+    real = qualified_name(reference)
+    for standin in standin_images(namespace):
+        if real in standin.stands_for:
+            ensure_standin_images(namespace)
+            return standin.name
+    raise KeyError(f"no stand-in for {reference}: tests/standins has none (see its README.md)")
 
 
 @contextlib.contextmanager
@@ -673,11 +771,12 @@ def _label(tag: str) -> tuple[str | None, str | None]:
     return str(data.get("Id")), labels.get(HASH_LABEL)
 
 
-def _ensure_base_image() -> str:
-    """The Debian base image made from the rootfs; returns its hash."""
+def _ensure_base_image(namespace: str = STANDIN_NAMESPACE) -> None:
+    """The Debian base image made from the rootfs, rebuilt unless its hash label matches."""
     key = _rootfs_key()
-    if _label(BASE_IMAGE)[1] == key:
-        return key
+    name = base_image_name(namespace)
+    if _label(name)[1] == key:
+        return
     tarball = _ensure_rootfs()
     context = Path(tempfile.mkdtemp(prefix="base-", dir=CACHE_DIR))
     try:
@@ -688,10 +787,9 @@ def _ensure_base_image() -> str:
             'CMD ["bash"]\n',
             encoding="utf-8",
         )
-        build(context, BASE_IMAGE, labels={HASH_LABEL: key})
+        build(context, name, labels={HASH_LABEL: key}, base="")
     finally:
         shutil.rmtree(context, ignore_errors=True)
-    return key
 
 
 def _folder_digest(folder: Path) -> str:
@@ -704,51 +802,32 @@ def _folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _standin_hash(standin: StandIn, base_hash: str, built: Mapping[str, str]) -> str:
-    parts = {
-        "recipe": RECIPE_VERSION,
-        "base": base_hash,
-        "depends_on": built.get(standin.depends_on or "", ""),
-        "build_args": list(standin.build_args),
-        "names": list(standin.names),
-        "folders": {f: _folder_digest(STANDINS / f) for f in standin.folders},
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+_ENSURED: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-_ENSURED: dict[str, tuple[str, ...]] | None = None
+def ensure_standin_images(namespace: str = STANDIN_NAMESPACE) -> dict[str, tuple[str, ...]]:
+    """Build the stand-in images when missing or stale; {stand-in: (its image name,)}.
 
-
-def ensure_standin_images() -> dict[str, tuple[str, ...]]:
-    """Build the stand-in images when missing or stale; {stand-in: the names it answers to}.
-
-    Cached across runs: an image whose ``byoi.standin.hash`` label matches its folder's hash
-    is not rebuilt. Safe to call from several processes at once (file lock).
+    Cached across runs: an image whose ``byoi.standin.hash`` label matches the hash in its
+    name is not rebuilt; one that does not (another image under that name) is rebuilt, so a
+    foreign image never stands in. Safe to call from several processes at once (file lock);
+    nothing is removed, so a concurrent run of other content keeps its own stand-ins.
     """
-    global _ENSURED
-    if _ENSURED is not None:
-        return _ENSURED
-    standins = standin_images()
+    if namespace in _ENSURED:
+        return _ENSURED[namespace]
+    standins = standin_images(namespace)
     with _cache_lock():
-        base_hash = _ensure_base_image()
-        built: dict[str, str] = {}
+        _ensure_base_image(namespace)
         for standin in standins:
-            wanted = _standin_hash(standin, base_hash, built)
-            built[standin.key] = wanted
-            current = [_label(name) for name in standin.names]
-            if all(label == wanted for _, label in current):
+            if _label(standin.name)[1] == standin.content_hash:
                 continue
             build(
                 STANDINS,
-                standin.names[0],
+                standin.name,
                 dockerfile=standin.dockerfile,
                 build_args=dict(standin.build_args),
-                labels={HASH_LABEL: wanted},
+                labels={HASH_LABEL: standin.content_hash},
+                base="",
             )
-            for name in standin.names[1:]:
-                _engine(["podman", "tag", standin.names[0], name])
-            new_id = _label(standin.names[0])[0]
-            for old_id in {image_id for image_id, _ in current if image_id and image_id != new_id}:
-                _engine(["podman", "rmi", old_id], check=False)
-    _ENSURED = {s.key: s.names for s in standins}
-    return _ENSURED
+    _ENSURED[namespace] = {s.key: s.names for s in standins}
+    return _ENSURED[namespace]
