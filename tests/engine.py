@@ -802,20 +802,30 @@ def _folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-_ENSURED: dict[str, dict[str, tuple[str, ...]]] = {}
+_ENSURED: dict[tuple[str, tuple[str, ...] | None], dict[str, tuple[str, ...]]] = {}
 
 
-def ensure_standin_images(namespace: str = STANDIN_NAMESPACE) -> dict[str, tuple[str, ...]]:
+def ensure_standin_images(
+    namespace: str = STANDIN_NAMESPACE, keys: Sequence[str] | None = None
+) -> dict[str, tuple[str, ...]]:
     """Build the stand-in images when missing or stale; {stand-in: (its image name,)}.
 
-    Cached across runs: an image whose ``byoi.standin.hash`` label matches the hash in its
-    name is not rebuilt; one that does not (another image under that name) is rebuilt, so a
-    foreign image never stands in. Safe to call from several processes at once (file lock);
-    nothing is removed, so a concurrent run of other content keeps its own stand-ins.
+    ``keys`` limits it to those stand-ins (and what they are built on). Cached across runs:
+    an image whose ``byoi.standin.hash`` label matches the hash in its name is not rebuilt;
+    one that does not (another image under that name) is rebuilt, so a foreign image never
+    stands in. Safe to call from several processes at once (file lock); nothing is removed,
+    so a concurrent run of other content keeps its own stand-ins.
     """
-    if namespace in _ENSURED:
-        return _ENSURED[namespace]
+    cache_key = (namespace, tuple(keys) if keys is not None else None)
+    if cache_key in _ENSURED:
+        return _ENSURED[cache_key]
     standins = standin_images(namespace)
+    if keys is not None:
+        wanted = set(keys)
+        for standin in reversed(standins):
+            if standin.key in wanted and standin.depends_on:
+                wanted.add(standin.depends_on)
+        standins = [s for s in standins if s.key in wanted]
     with _cache_lock():
         _ensure_base_image(namespace)
         for standin in standins:
@@ -829,5 +839,5 @@ def ensure_standin_images(namespace: str = STANDIN_NAMESPACE) -> dict[str, tuple
                 labels={HASH_LABEL: standin.content_hash},
                 base="",
             )
-    _ENSURED[namespace] = {s.key: s.names for s in standins}
-    return _ENSURED[namespace]
+    _ENSURED[cache_key] = {s.key: s.names for s in standins if keys is None or s.key in keys}
+    return _ENSURED[cache_key]

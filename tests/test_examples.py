@@ -5,13 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from support import REPO, run_byoi, tree
 
 EXAMPLES = sorted((REPO / "examples").glob("*/answers.yaml"))
 
 
-def test_there_are_examples() -> None:
-    assert len(EXAMPLES) >= 2
+def test_every_example_folder_has_answers_and_every_target_an_example() -> None:
+    """The examples the README links to exist, one folder each, and every target byoi lists has one."""
+    folders = sorted(p.name for p in (REPO / "examples").iterdir() if p.is_dir())
+    assert folders == [
+        "foundry-byoc",
+        "foundry-model",
+        "foundry-sidecar",
+        "sagemaker-distribution",
+        "sagemaker-micromamba",
+    ]
+    assert [p.parent.name for p in EXAMPLES] == folders
+    targets = {yaml.safe_load(p.read_text())["target"] for p in EXAMPLES}
+    listed = {line.split()[0] for line in run_byoi("targets", check=True).stdout.splitlines() if line.strip()}
+    assert listed == {"foundry-byoc", "foundry-model", "foundry-sidecar", "sagemaker-code-editor"}
+    assert targets == listed
 
 
 @pytest.mark.parametrize("answers", EXAMPLES, ids=[p.parent.name for p in EXAMPLES])

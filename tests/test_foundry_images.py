@@ -1,9 +1,11 @@
 """The generated Foundry projects build and run with a real engine (buildah, podman).
 
-No registry is reachable, so ``FROM python:3.12.12-slim-bookworm`` is the stand-in of
-tests/standins/python (Debian bookworm with Debian's Python under the real image's
-names). Everything else, the generated Dockerfiles, entrypoint, servers and build.sh,
-is the real thing.
+No registry is reachable, so the base image is the stand-in of tests/standins/python
+(Debian bookworm with Debian's Python), under the suite's own name: ``engine.build`` puts it
+in place of the Dockerfile's ``FROM`` and ``build.sh`` is given ``--base-image``, as a user
+behind a registry mirror would. Everything else, the generated Dockerfiles, entrypoint,
+servers and build.sh, is the real thing. Every image name is unique to the run, so two runs
+at once do not share (or remove) each other's images.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import subprocess
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +23,14 @@ import engine
 import pytest
 from support import run_byoi
 
-from generator.platforms.foundry import FOUNDRY, SIDECAR_LOG_FILE
+# Expected values from the documents (docs/platform-facts.md §2; Foundry's transforms-sidecar
+# page and the container FAQ), never the generator's own constants.
+BYOC_UID = "5001"
+DEFAULT_UID = 5001
+SHARED_DIR = "/opt/palantir/sidecars/shared-volumes/shared"
+START_FLAG, DONE_FLAG, CLOSE_FLAG = "start_flag", "done_flag", "close_flag"
+SIDECAR_LOG_FILE = "logfile"
+TELEMETRY_SHELL, TELEMETRY_CHECK = "/bin/sh", "set -a && tee -a"
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -57,6 +67,18 @@ def generate(out: Path, target: str, *args: str) -> Path:
     return out
 
 
+def unique_name(prefix: str) -> str:
+    """An image name no other test run uses (a project --name: lower case, digits, dashes)."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def standin_base(project: Path) -> str:
+    """The stand-in to build ``project`` on: the one for its Dockerfile's pinned default base."""
+    real = engine.first_base_image(project / "Dockerfile")
+    assert real == "docker.io/library/python:3.12.12-slim-bookworm", real
+    return engine.standin_for(real)
+
+
 def run_test_local(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """A project's test-local.sh as a user runs it, with DOCKER=podman; it must succeed."""
     proc = subprocess.run(
@@ -85,7 +107,7 @@ def shared_folder(tmp_path: Path) -> Path:
     shared = tmp_path / "shared"
     (shared / "input").mkdir(parents=True)
     (shared / "input" / "rows.csv").write_text("a\nb\nc\n")
-    os.chown(shared, FOUNDRY.default_uid, FOUNDRY.default_uid)
+    os.chown(shared, DEFAULT_UID, DEFAULT_UID)
     return shared
 
 
@@ -94,13 +116,14 @@ def test_byoc_image_built_and_pushed_by_build_sh_runs_as_5001_and_passes_telemet
 ) -> None:
     """build.sh as a user runs it, with DOCKER=podman (docker's login cannot reach a plain-HTTP
     registry through podman's API), pushing to a registry on loopback; then the image itself."""
-    project = generate(tmp_path / "byoc", "foundry-byoc", "--name", "byoc-engine-test")
-    image = "localhost/byoc-engine-test:0.1.0"
+    name = unique_name("byoc")
+    project = generate(tmp_path / "byoc", "foundry-byoc", "--name", name)
+    image = f"localhost/{name}:0.1.0"
     with engine.loopback_registry() as registry:
-        images += [image, f"{registry}/byoc-engine-test:0.1.0"]
+        images += [image, f"{registry}/{name}:0.1.0"]
         env = {**engine.engine_env(), "DOCKER": "podman", "FOUNDRY_USERNAME": "tester"}
         proc = subprocess.run(
-            ["./build.sh", "--registry", registry, "--token-stdin"],
+            ["./build.sh", "--registry", registry, "--token-stdin", "--base-image", standin_base(project)],
             cwd=project,
             env=env,
             input="token-read-from-stdin\n",
@@ -114,28 +137,28 @@ def test_byoc_image_built_and_pushed_by_build_sh_runs_as_5001_and_passes_telemet
         assert digest and digest[0].startswith("sha256:"), proc.stdout
         # The registry serves a manifest by digest only in a format the client accepts.
         manifest = urllib.request.Request(
-            f"http://{registry}/v2/byoc-engine-test/manifests/{digest[0]}",
+            f"http://{registry}/v2/{name}/manifests/{digest[0]}",
             headers={"Accept": ", ".join(MANIFEST_TYPES)},
         )
         with NO_PROXY.open(manifest, timeout=30) as response:
             assert response.status == 200
             assert response.headers["Docker-Content-Digest"] == digest[0]
-        assert 'IMAGE = "byoc-engine-test" and TAG = "0.1.0"' in proc.stdout
+        assert f'IMAGE = "{name}" and TAG = "0.1.0"' in proc.stdout
 
     config = engine.inspect_image(image)
     assert (config["Architecture"], config["Os"]) == ("amd64", "linux")
-    assert config["Config"]["User"] == str(FOUNDRY.byoc_uid)
+    assert config["Config"]["User"] == BYOC_UID
 
-    assert engine.run(image, "-u", entrypoint="id").stdout.strip() == str(FOUNDRY.byoc_uid)
+    assert engine.run(image, "-u", entrypoint="id").stdout.strip() == BYOC_UID
     # Foundry's telemetry check, as its FAQ gives it.
-    check = engine.run(image, "-c", FOUNDRY.telemetry_check, entrypoint=FOUNDRY.telemetry_shell, input="")
+    check = engine.run(image, "-c", TELEMETRY_CHECK, entrypoint=TELEMETRY_SHELL, input="")
     assert check.returncode == 0, check.stdout + check.stderr
 
     # The tool, run the way transform/byoc_transform.py runs it.
     work = tmp_path / "work"
     (work / "input").mkdir(parents=True)
     (work / "input" / "a.txt").write_text("1\n2\n")
-    os.chown(work, FOUNDRY.byoc_uid, FOUNDRY.byoc_uid)
+    os.chown(work, int(BYOC_UID), int(BYOC_UID))
     tool = engine.run(
         image,
         entrypoint="/app/work.sh",
@@ -147,24 +170,30 @@ def test_byoc_image_built_and_pushed_by_build_sh_runs_as_5001_and_passes_telemet
 
     # The project's own test-local.sh does the same checks.
     local = run_test_local(project)
-    assert f"runs as user {FOUNDRY.byoc_uid}: ok" in local.stdout and "telemetry check" in local.stdout
+    assert f"runs as user {BYOC_UID}: ok" in local.stdout and "telemetry check" in local.stdout
     assert "sample.txt,3" in local.stdout
 
 
 @pytest.fixture(scope="module")
-def sidecar_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The default sidecar project, built once for the tests below."""
-    project = generate(tmp_path_factory.mktemp("sidecar") / "project", "foundry-sidecar")
+def sidecar_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A default sidecar project under a name of this run, built once for the tests below."""
+    name = unique_name("sidecar")
+    project = generate(tmp_path_factory.mktemp("sidecar") / "project", "foundry-sidecar", "--name", name)
     # The name test-local.sh runs (podman stores short names under localhost/).
-    image = "localhost/my-sidecar:0.1.0"
+    image = f"localhost/{name}:0.1.0"
     engine.build(project, image)
-    yield image
+    yield project, image
     engine.remove_image(image)
 
 
-def test_sidecar_test_local_script_plays_foundrys_part(sidecar_image: str, tmp_path: Path) -> None:
+@pytest.fixture
+def sidecar_image(sidecar_project: tuple[Path, str]) -> str:
+    return sidecar_project[1]
+
+
+def test_sidecar_test_local_script_plays_foundrys_part(sidecar_project: tuple[Path, str]) -> None:
     """The project's own test-local.sh: a shared folder, the flag files, the exit status."""
-    project = generate(tmp_path / "project", "foundry-sidecar")
+    project, _ = sidecar_project
     proc = run_test_local(project, WAIT="60")
     assert "exit_status=0" in proc.stdout and "sample.txt,3" in proc.stdout
     assert "the sidecar exited with status 0" in proc.stdout
@@ -173,21 +202,21 @@ def test_sidecar_test_local_script_plays_foundrys_part(sidecar_image: str, tmp_p
 def test_sidecar_completes_the_flag_protocol_on_a_mounted_shared_folder(tmp_path: Path, sidecar_image: str) -> None:
     image = sidecar_image
     config = engine.inspect_image(image)["Config"]
-    assert config["User"] == str(FOUNDRY.default_uid)
+    assert config["User"] == str(DEFAULT_UID)
     assert config["Entrypoint"] == ["/usr/local/bin/sidecar-entrypoint"]
 
     shared = shared_folder(tmp_path)
-    with engine.run_detached(image, volumes={shared: FOUNDRY.shared_dir}) as container:
+    with engine.run_detached(image, volumes={shared: SHARED_DIR}) as container:
         time.sleep(1)
-        assert not (shared / FOUNDRY.done_flag).exists(), container.logs()
-        (shared / FOUNDRY.start_flag).write_text("")
-        wait_for(shared / FOUNDRY.done_flag, container)
-        assert (shared / FOUNDRY.done_flag).read_text().splitlines() == ["exit_status=0", "reason=exited"]
+        assert not (shared / DONE_FLAG).exists(), container.logs()
+        (shared / START_FLAG).write_text("")
+        wait_for(shared / DONE_FLAG, container)
+        assert (shared / DONE_FLAG).read_text().splitlines() == ["exit_status=0", "reason=exited"]
         assert (shared / "output" / "line_counts.csv").read_text().splitlines() == ["file,lines", "rows.csv,3"]
         assert "counted the lines of 1 file(s)" in (shared / SIDECAR_LOG_FILE).read_text()
         assert container.inspect()["State"]["Running"], "exited before close_flag"
 
-        (shared / FOUNDRY.close_flag).write_text("")
+        (shared / CLOSE_FLAG).write_text("")
         assert container.wait(timeout=30) == 0, container.logs()
         assert "close_flag found" in container.logs()
 
@@ -196,9 +225,9 @@ def test_sidecar_as_pid_1_passes_docker_stop_on_to_the_command(tmp_path: Path, s
     """SIGTERM from the engine reaches PID 1's command at once; done_flag records it."""
     image = sidecar_image
     shared = shared_folder(tmp_path)
-    (shared / FOUNDRY.start_flag).write_text("")
+    (shared / START_FLAG).write_text("")
     command = 'trap "echo stopped by TERM; exit 9" TERM; while :; do sleep 1; done'
-    with engine.run_detached(image, volumes={shared: FOUNDRY.shared_dir}, args=["/bin/sh", "-c", command]) as c:
+    with engine.run_detached(image, volumes={shared: SHARED_DIR}, args=["/bin/sh", "-c", command]) as c:
         deadline = time.monotonic() + 30
         while "running" not in c.logs():
             assert time.monotonic() < deadline, c.logs()
@@ -207,14 +236,23 @@ def test_sidecar_as_pid_1_passes_docker_stop_on_to_the_command(tmp_path: Path, s
         c.stop(timeout=20)
         assert time.monotonic() - started < 10, "SIGTERM was not handled: the engine had to SIGKILL"
         assert c.inspect()["State"]["ExitCode"] == 143
-        assert (shared / FOUNDRY.done_flag).read_text().splitlines() == ["exit_status=9", "reason=signal"]
+        assert (shared / DONE_FLAG).read_text().splitlines() == ["exit_status=9", "reason=signal"]
         assert "stopped by TERM" in (shared / SIDECAR_LOG_FILE).read_text()
 
 
+#: An --env value a shell or the Dockerfile's own expansion would change: it must stay as given.
+LITERAL_ENV = "TEMPLATE=$HOME/${USER}-\\$x \"q\" 's' `id` 100%"
+
+
 def test_model_answers_health_and_predict_through_a_published_port(tmp_path: Path, images: list[str]) -> None:
+    name = unique_name("model")
     project = generate(
         tmp_path / "model",
         "foundry-model",
+        "--name",
+        name,
+        "--env",
+        LITERAL_ENV,
         "--input-column",
         "text:str",
         "--output-column",
@@ -226,12 +264,13 @@ def test_model_answers_health_and_predict_through_a_published_port(tmp_path: Pat
         "--pip-package",
         "six==1.16.0",
     )
-    image = "localhost/my-model:0.1.0"
+    image = f"localhost/{name}:0.1.0"
     images.append(image)
     engine.build(project, image)
     config = engine.inspect_image(image)["Config"]
-    assert config["User"] == str(FOUNDRY.default_uid)
+    assert config["User"] == str(DEFAULT_UID)
     assert "8080/tcp" in config["ExposedPorts"]
+    assert LITERAL_ENV in config["Env"]
 
     with engine.run_detached(image, ports={8080: engine.free_port()}) as container:
         try:
@@ -251,6 +290,9 @@ def test_model_answers_health_and_predict_through_a_published_port(tmp_path: Pat
             assert json.loads(response.read()) == {
                 "rows": [{"text": "hello", "score": 0.0}, {"text": "world", "score": 0.0}]
             }
+        key, value = LITERAL_ENV.split("=", 1)
+        seen = container.exec("printenv", key)
+        assert seen.stdout == value + "\n", seen.stdout + seen.stderr
         six = container.exec("python3", "-c", "import six; print(six.__version__)")
         assert six.stdout.strip() == "1.16.0", six.stdout + six.stderr
 

@@ -325,7 +325,9 @@ def test_sidecar_entrypoint_speaks_the_documented_flag_files(
     finally:
         proc.kill()
         proc.communicate()
-    assert sorted(p.name for p in shared.iterdir()) == sorted([CLOSE_FLAG, DONE_FLAG, SIDECAR_LOG, START_FLAG, "output"])
+    assert sorted(p.name for p in shared.iterdir()) == sorted(
+        [CLOSE_FLAG, DONE_FLAG, SIDECAR_LOG, START_FLAG, "output"]
+    )
 
 
 def wait_for(path: Path, timeout: float = 10) -> None:
@@ -368,7 +370,9 @@ def test_foundry_build_script_builds_for_amd64_and_never_latest(
     proc = subprocess.run(["./build.sh"], cwd=project, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     answers = ANSWERS[name]
-    image = f"{answers.get('name', 'my-' + answers['target'].removeprefix('foundry-'))}:{answers.get('image_tag', '0.1.0')}"
+    image = (
+        f"{answers.get('name', 'my-' + answers['target'].removeprefix('foundry-'))}:{answers.get('image_tag', '0.1.0')}"
+    )
     (build,) = calls.read_text().splitlines()
     words = build.split()
     assert words[0] == "build" and words[words.index("--platform") + 1] == PLATFORM

@@ -222,11 +222,13 @@ def env_of(name: str) -> dict[str, str]:
 
 @pytest.mark.engine
 @pytest.mark.slow
-def test_standins_carry_the_names_the_generator_writes(standins: dict[str, tuple[str, ...]]) -> None:
+def test_standins_live_under_the_suites_own_names_and_stand_for_the_generators(
+    standins: dict[str, tuple[str, ...]],
+) -> None:
     from generator.platforms.foundry import DEFAULT_BASE_IMAGE
     from generator.platforms.sagemaker import MICROMAMBA, SAGEMAKER_DISTRIBUTION
 
-    expected = {
+    stands_for = {
         "micromamba": (MICROMAMBA.reference(),),
         "sagemaker-distribution": (
             SAGEMAKER_DISTRIBUTION.reference(gpu=False),
@@ -234,12 +236,47 @@ def test_standins_carry_the_names_the_generator_writes(standins: dict[str, tuple
         ),
         "python": (DEFAULT_BASE_IMAGE,),
     }
-    assert {k: tuple(engine.qualified_name(n) for n in v) for k, v in expected.items()} == standins
-    for names in expected.values():
-        images = [engine.inspect_image(name) for name in names]  # the names as written in FROM
-        assert {i["Architecture"] for i in images} == {"amd64"}
-        assert len({i["Id"] for i in images}) == 1, "-cpu and -gpu are one image"
-        assert images[0]["Config"]["Labels"][engine.HASH_LABEL]
+    assert sorted(standins) == sorted(stands_for)
+    for key, references in stands_for.items():
+        (name,) = standins[key]
+        repository, _, content_hash = name.rpartition(":")
+        assert repository == f"localhost/byoi-test/standin/{key}", name
+        image = engine.inspect_image(name)
+        assert image["Architecture"] == "amd64"
+        assert image["Config"]["Labels"][engine.HASH_LABEL] == content_hash
+        for reference in references:  # the names as written in FROM
+            assert engine.standin_for(reference) == name
+            # Not under the real name: the image is ours only under our own name.
+            assert engine.qualified_name(reference) not in image.get("RepoTags", [])
+    with pytest.raises(KeyError, match="no stand-in"):
+        engine.standin_for("debian:bookworm")
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_a_foreign_image_under_a_standins_name_is_replaced_not_used(tmp_path: Path) -> None:
+    """Another image with a stand-in's name (another tool's, an older run's) never stands in.
+
+    Done in a namespace of this test alone, so the run's real stand-ins are not touched.
+    """
+    engine.require_engine()
+    namespace = f"localhost/byoi-test/run-{uuid.uuid4().hex[:10]}/standin"
+    (python,) = [s for s in engine.standin_images(namespace) if s.key == "python"]
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "Dockerfile").write_text("ARG B\nFROM ${B}\nLABEL byoi.standin.hash=not-the-hash\nRUN rm /usr/bin/tee\n")
+    try:
+        engine.build(foreign, python.name, build_args={"B": engine.ensure_standin_images()["python"][0]}, base="")
+        assert engine.inspect_image(python.name)["Config"]["Labels"][engine.HASH_LABEL] == "not-the-hash"
+        names = engine.ensure_standin_images(namespace, keys=("python",))
+        assert names == {"python": (python.name,)}
+        image = engine.inspect_image(python.name)
+        assert image["Config"]["Labels"][engine.HASH_LABEL] == python.content_hash
+        ran = engine.run(python.name, "-c", "set -a && tee -a", entrypoint="/bin/sh", input="")
+        assert ran.returncode == 0, ran.stderr
+    finally:
+        for name in (python.name, engine.base_image_name(namespace)):
+            engine.remove_image(name)
 
 
 @pytest.mark.engine
@@ -493,9 +530,11 @@ def test_docker_client_through_podman_pushes_to_a_loopback_registry(
         if os.environ.get("CI") == "true":
             pytest.fail("the docker client is required when CI=true")
         pytest.skip("no docker client on this machine")
-    from generator.platforms.foundry import DEFAULT_BASE_IMAGE
-
-    (tmp_path / "Dockerfile").write_text(f"FROM {DEFAULT_BASE_IMAGE}\nRUN echo built > /built\nUSER 5001\n")
+    # Built on the python stand-in through --build-arg, as build.sh --base-image does it.
+    (tmp_path / "Dockerfile").write_text(
+        "ARG BASE_IMAGE=python:3.12.12-slim-bookworm\nFROM ${BASE_IMAGE}\nRUN echo built > /built\nUSER 5001\n"
+    )
+    base = standins["python"][0]
     tag = f"localhost/byoi-docker-test:{uuid.uuid4().hex[:8]}"
     with engine.loopback_registry() as registry, engine.podman_docker_service() as env:
 
@@ -504,7 +543,9 @@ def test_docker_client_through_podman_pushes_to_a_loopback_registry(
 
         pushed = f"{registry}/demo/app:0.1.0"
         try:
-            built = docker("build", "--platform", "linux/amd64", "--tag", tag, str(tmp_path))
+            built = docker(
+                "build", "--platform", "linux/amd64", "--build-arg", f"BASE_IMAGE={base}", "--tag", tag, str(tmp_path)
+            )
             assert built.returncode == 0, built.stdout + built.stderr
             ran = docker("run", "--rm", tag, "cat", "/built")
             assert (ran.returncode, ran.stdout) == (0, "built\n"), ran.stderr

@@ -3,10 +3,12 @@
 # Silicon a plain build gives "exec format error" in Foundry) and, given a registry, pushes
 # it to Foundry's Docker registry and prints what to paste where.
 #
-# Usage: ./build.sh [--registry HOST] [--token-stdin]
+# Usage: ./build.sh [--registry HOST] [--token-stdin] [--base-image REF]
 #   --registry HOST  the container registry of your Foundry (the push instructions of your
 #                    Artifacts repository show it); without one the image is only built
 #   --token-stdin    read the registry token from stdin instead of FOUNDRY_TOKEN
+#   --base-image REF build from REF instead of the Dockerfile's pinned python:3.12.12-slim-bookworm,
+#                    e.g. the same image through a registry mirror or pull-through cache
 # Environment:
 #   FOUNDRY_REGISTRY  registry host, as --registry
 #   FOUNDRY_USERNAME  user name for docker login (the push instructions show it)
@@ -22,6 +24,7 @@ tag="${IMAGE_TAG:-1.0.0}"
 docker="${DOCKER:-docker}"
 registry="${FOUNDRY_REGISTRY:-}"
 token_stdin=""
+base_image=""
 
 fail() {
     echo "build.sh: error: $*" >&2
@@ -33,6 +36,8 @@ while (($#)); do
         --registry) registry="${2:-}"; [[ -n "$registry" ]] || fail "--registry needs a HOST"; shift 2 ;;
         --registry=*) registry="${1#*=}"; shift ;;
         --token-stdin) token_stdin=yes; shift ;;
+        --base-image) base_image="${2:-}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift 2 ;;
+        --base-image=*) base_image="${1#*=}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift ;;
         -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) fail "unknown argument '$1' (see ./build.sh --help)" ;;
     esac
@@ -46,7 +51,16 @@ if [[ "$(tr '[:upper:]' '[:lower:]' <<<"$tag")" == latest ]]; then
     fail "refusing the tag 'latest': Foundry never runs it; set IMAGE_TAG to a version"
 fi
 
-"$docker" build --platform linux/amd64 --tag "$image:$tag" .
+# A moving base would make two builds of one tag differ: refuse it as byoi new does.
+if [[ "$(tr '[:upper:]' '[:lower:]' <<<"${base_image##*/}")" == *:latest ]]; then
+    fail "refusing --base-image $base_image: 'latest' is a moving tag; give a version or a digest"
+fi
+build_args=()
+if [[ -n "$base_image" ]]; then
+    build_args=(--build-arg "BASE_IMAGE=$base_image")
+fi
+# "${build_args[@]+...}": an empty array is "unbound" under set -u in bash before 4.4 (macOS).
+"$docker" build --platform linux/amd64 ${build_args[@]+"${build_args[@]}"} --tag "$image:$tag" .
 echo "built $image:$tag"
 
 if [[ -z "$registry" ]]; then
