@@ -50,6 +50,19 @@ SM_EXTENSIONS = "/opt/amazon/sagemaker/sagemaker-code-editor-server-data/extensi
 SM_DISTRIBUTION_ENTRYPOINT = "entrypoint-code-editor"
 # platform-facts.md §1 "Pitfalls": built without --platform linux/amd64, "exec format error".
 PLATFORM = "linux/amd64"
+# platform-facts.md §1 "Reference images": the distribution's user (and MAMBA_USER) is sagemaker-user.
+SM_USER = "sagemaker-user"
+# platform-facts.md §1 "Reference images", micromamba: mambauser, UID 57439, named in
+# /etc/arg_mamba_user; MAMBA_ROOT_PREFIX /opt/conda; packages from conda-forge.
+MAMBA_USER, MAMBA_UID, MAMBA_USER_FILE, MAMBA_ROOT_PREFIX = "mambauser", "57439", "/etc/arg_mamba_user", "/opt/conda"
+CONDA_CHANNEL = "conda-forge"
+# platform-facts.md §1 "Pitfalls": Studio's app failures are logged to this CloudWatch group.
+SM_LOG_GROUP = "/aws/sagemaker/studio"
+#: The pinned default bases (README: "pinned default, never latest"; the micromamba and
+#: distribution tags of platform-facts.md §1 "Reference images").
+SM_MICROMAMBA_BASE = "mambaorg/micromamba:2.5.0-debian12-slim"
+SM_DISTRIBUTION_BASE = "public.ecr.aws/sagemaker/sagemaker-distribution:4.3.0-"  # + cpu or gpu
+FOUNDRY_DEFAULT_BASE = "python:3.12.12-slim-bookworm"
 
 # ---------------------------------------------------------------- Palantir Foundry
 # platform-facts.md §2 "Image requirements", user for bring-your-own-container; seed 002 ("must be
@@ -69,6 +82,12 @@ TELEMETRY_SHELL = "/bin/sh"
 TELEMETRY_CHECK = "set -a && tee -a"
 # platform-facts.md §2, tag; seed 002 ("any tag other than latest").
 FORBIDDEN_TAG = "latest"
+# platform-facts.md §2 "Three ways", 2: the repository's code is under $USER_WORKING_DIR/user_code.
+BYOC_USER_CODE = "$USER_WORKING_DIR/user_code"
+# platform-facts.md §2 "Three ways", 1 and 3: the sidecar library and the model adapter's package.
+SIDECAR_LIBRARY = "transforms-sidecar"
+MODEL_ADAPTER_IMPORT = "import palantir_models as pm"
+MODEL_ADAPTER_BASE = "pm.ContainerModelAdapter"
 
 # ---------------------------------------------------------------- the projects
 
@@ -137,6 +156,21 @@ def env_of(project: Path) -> dict[str, str]:
     return env
 
 
+def base_image(project: Path) -> str:
+    """The image the first ``FROM`` names, an ``ARG`` default before it expanded."""
+    args: dict[str, str] = {}
+    for command in parse(project):
+        if command.cmd == "ARG":
+            name, _, default = command.value[0].partition("=")
+            args[name] = default
+        if command.cmd == "FROM":
+            image = str(command.value[0])
+            for name, default in args.items():
+                image = image.replace("${" + name + "}", default)
+            return image
+    raise AssertionError("no FROM")
+
+
 def bash_value(script: Path, *names: str, env: dict[str, str] | None = None) -> dict[str, str]:
     """Evaluate a script's ``NAME=...`` assignment lines (only those) in bash; their values."""
     lines = [line for line in script.read_text().splitlines() if line.split("=", 1)[0] in names]
@@ -159,6 +193,31 @@ def test_sagemaker_dockerfile_user_port_workdir(projects: dict[str, Path], name:
     assert values(project, "EXPOSE") == [(SM_PORT,)]
     workdir = values(project, "WORKDIR")[-1][0]
     assert workdir == SM_HOME or workdir.startswith(SM_HOME + "/")
+
+
+@pytest.mark.parametrize("name", SAGEMAKER)
+def test_sagemaker_base_user_and_packages(projects: dict[str, Path], name: str) -> None:
+    project = projects[name]
+    runs = [" ".join(v) for v in values(project, "RUN")]
+    if ANSWERS[name].get("base") == "sagemaker-distribution":
+        flavour = "gpu" if ANSWERS[name].get("gpu") else "cpu"
+        assert base_image(project) == SM_DISTRIBUTION_BASE + flavour
+        return
+    assert base_image(project) == SM_MICROMAMBA_BASE
+    # micromamba-docker's documented rename: usermod the image's user, name it in its file.
+    rename = next(r for r in runs if "usermod" in r)
+    assert f"--login {SM_USER} --home {SM_HOME}" in rename and f"--uid {SM_UID} --gid {SM_GID} {MAMBA_USER}" in rename
+    assert f"echo {SM_USER} > {MAMBA_USER_FILE}" in rename
+    assert f"chown -R {SM_UID}:{SM_GID} {MAMBA_ROOT_PREFIX}" in rename
+    assert env_of(project)["MAMBA_USER"] == SM_USER
+    install = next(r for r in runs if "micromamba install" in r)
+    assert f"--channel {CONDA_CHANNEL}" in install and "'sagemaker-code-editor=" in install
+
+
+@pytest.mark.parametrize("name", SAGEMAKER)
+def test_sagemaker_build_script_and_readme(projects: dict[str, Path], name: str) -> None:
+    assert f"--platform {PLATFORM}" in (projects[name] / "build.sh").read_text()
+    assert SM_LOG_GROUP in (projects[name] / "README.md").read_text()
 
 
 @pytest.mark.parametrize("name", SAGEMAKER)
@@ -209,6 +268,9 @@ def test_start_script_serves_where_studio_looks(projects: dict[str, Path], name:
     assert bash_value(script, "app_type", "base_path")["base_path"] == SM_BASE_PATH
     given = bash_value(script, "app_type", "base_path", env={"SAGEMAKER_APP_TYPE": "CodeEditor"})
     assert given["base_path"] == SM_BASE_PATH
+    # Derived from Studio's variable, lower-cased (platform-facts.md §1, base path).
+    other = bash_value(script, "app_type", "base_path", env={"SAGEMAKER_APP_TYPE": "OtherApp"})
+    assert other["base_path"] == "/otherapp/default"
     folders = bash_value(script, "image_extensions", "server_data", "user_data", "extensions")
     assert folders["image_extensions"] == SM_EXTENSIONS
     for key in ("server_data", "user_data", "extensions"):
@@ -221,6 +283,17 @@ def test_sagemaker_platform_environment_and_latest_are_refused(tmp_path: Path) -
         proc = run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "p"), "--no-input", *bad)
         assert proc.returncode == 2, (bad, proc.stderr)
         assert not (tmp_path / "p").exists()
+
+
+def test_byoi_check_knows_micromambas_own_user(tmp_path: Path) -> None:
+    """A micromamba image left as mambauser (57439) is not Studio's 1000:100."""
+    (tmp_path / "Dockerfile").write_text(
+        f'FROM {SM_MICROMAMBA_BASE}\nEXPOSE {SM_PORT}\nWORKDIR {SM_HOME}\nENTRYPOINT ["start"]\n'
+    )
+    proc = run_byoi("check", "--target", "sagemaker-code-editor", "--format", "json", str(tmp_path / "Dockerfile"))
+    findings = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert any(MAMBA_UID in f["message"] and MAMBA_USER in f["message"] for f in findings), findings
 
 
 @pytest.mark.parametrize("path", SM_RESERVED)
@@ -277,6 +350,41 @@ def test_foundry_telemetry_check_is_the_faqs(projects: dict[str, Path], name: st
         # test-local.sh runs the FAQ's own command line against the image.
         local = (projects[name] / "test-local.sh").read_text()
         assert f"--entrypoint {TELEMETRY_SHELL} \"$image\" -c '{TELEMETRY_CHECK}'" in local
+
+
+@pytest.mark.parametrize("name", FOUNDRY)
+def test_foundry_dockerfile_says_what_telemetry_needs_and_pins_its_base(projects: dict[str, Path], name: str) -> None:
+    project = projects[name]
+    text = (project / "Dockerfile").read_text()
+    if ANSWERS[name].get("telemetry", True):
+        assert f"telemetry: {TELEMETRY_SHELL} with set and tee" in text
+    assert base_image(project) == ANSWERS[name].get("base_image", FOUNDRY_DEFAULT_BASE)
+
+
+@pytest.mark.parametrize("name", [n for n in FOUNDRY if ANSWERS[n]["target"] != "foundry-sidecar"])
+def test_foundry_byoc_and_model_name_the_documented_apis(projects: dict[str, Path], name: str) -> None:
+    project = projects[name]
+    if ANSWERS[name]["target"] == "foundry-byoc":
+        assert BYOC_USER_CODE in (project / "transform" / "byoc_transform.py").read_text()
+        assert BYOC_USER_CODE in (project / "README.md").read_text()
+    else:
+        adapter = (project / "adapter" / "model_adapter.py").read_text()
+        assert MODEL_ADAPTER_IMPORT in adapter and f"({MODEL_ADAPTER_BASE})" in adapter
+
+
+@pytest.mark.parametrize("name", SIDECARS)
+def test_sidecar_readme_names_the_library(projects: dict[str, Path], name: str) -> None:
+    assert f"`{SIDECAR_LIBRARY}`" in (projects[name] / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "target,base",
+    [("foundry-byoc", "scratch"), ("foundry-model", "gcr.io/distroless/python3-debian12:nonroot")],
+)
+def test_foundry_refuses_telemetry_on_a_base_without_a_shell(tmp_path: Path, target: str, base: str) -> None:
+    proc = run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", "--base-image", base)
+    assert proc.returncode == 2 and "telemetry" in proc.stderr, proc.stderr
+    assert not (tmp_path / "p").exists()
 
 
 def test_telemetry_check_command_runs_in_a_posix_shell() -> None:
@@ -401,6 +509,8 @@ def test_foundry_build_script_builds_for_amd64_and_never_latest(
 def test_foundry_refuses_what_the_platform_refuses(tmp_path: Path, target: str, args: list[str]) -> None:
     proc = run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
+    # Refused as an answer (naming the option), not only later by the check of the written project.
+    assert args[0] in proc.stderr, proc.stderr
     assert not (tmp_path / "p").exists()
 
 
