@@ -216,8 +216,25 @@ def test_sagemaker_base_user_and_packages(projects: dict[str, Path], name: str) 
 
 @pytest.mark.parametrize("name", SAGEMAKER)
 def test_sagemaker_build_script_and_readme(projects: dict[str, Path], name: str) -> None:
-    assert f"--platform {PLATFORM}" in (projects[name] / "build.sh").read_text()
-    assert SM_LOG_GROUP in (projects[name] / "README.md").read_text()
+    assert f"--platform {PLATFORM} " in (projects[name] / "build.sh").read_text()
+    readme = (projects[name] / "README.md").read_text()
+    assert f"`docker build --platform {PLATFORM}`" in readme
+    assert f"log group `{SM_LOG_GROUP}`" in readme
+
+
+@pytest.mark.parametrize(
+    "target,rest",
+    [
+        ("sagemaker-code-editor", f'USER {SM_UID}:{SM_GID}\nEXPOSE {SM_PORT}\nWORKDIR {SM_HOME}\nENTRYPOINT ["x"]\n'),
+        ("foundry-byoc", f"USER {FOUNDRY_BYOC_UID}\n"),
+    ],
+)
+def test_byoi_check_accepts_only_amd64(tmp_path: Path, target: str, rest: str) -> None:
+    base = SM_MICROMAMBA_BASE if target.startswith("sagemaker") else FOUNDRY_DEFAULT_BASE
+    for platform, status in ((PLATFORM, 0), ("linux/arm64", 1)):
+        (tmp_path / "Dockerfile").write_text(f"FROM --platform={platform} {base}\n{rest}")
+        proc = run_byoi("check", "--target", target, str(tmp_path / "Dockerfile"))
+        assert proc.returncode == status, (platform, proc.stdout)
 
 
 @pytest.mark.parametrize("name", SAGEMAKER)
