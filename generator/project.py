@@ -154,11 +154,21 @@ def staging(out: Path, *, inside: bool) -> Iterator[Path]:
     file system; else in its nearest existing ancestor.
     """
     anchor = out if inside else next((p for p in out.parents if p.is_dir()), Path.cwd())
+    with temporary(anchor) as tmp:
+        yield tmp
+
+
+@contextmanager
+def temporary(anchor: Path) -> Iterator[Path]:
+    """A ``.byoi-XXXX`` folder in ``anchor``, removed afterwards, even if a signal comes as it is made."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=anchor))
     except OSError as err:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         raise AnswerError(f"cannot write under {anchor}: {err.strerror}") from None
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal that came meanwhile acts here
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

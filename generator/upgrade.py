@@ -158,8 +158,8 @@ class Outcome:
 @contextmanager
 def _work(out: Path, dry: bool) -> Iterator[Path]:
     if dry:  # writes nothing in the project, not even a staging folder
-        with tempfile.TemporaryDirectory(prefix=project.STAGING_PREFIX) as tmp:
-            yield Path(tmp)
+        with project.temporary(Path(tempfile.gettempdir())) as tmp:
+            yield tmp
     else:
         with project.staging(out, inside=True) as tmp:
             yield tmp
