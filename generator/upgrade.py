@@ -73,6 +73,8 @@ class Loaded:
     target: Target
     values: dict[str, Any]
     notes: list[str]
+    #: Whether migrations changed the answers (then the answers file is rewritten).
+    migrated: bool = False
 
 
 def load(directory: Path) -> Loaded:
@@ -95,6 +97,7 @@ def load(directory: Path) -> Loaded:
     if _version(written_by) > _version(__version__):
         raise AnswerError(f"{directory} was written by byoi {written_by}, newer than this byoi {__version__}")
     values, notes = migrate(values, written_by)
+    migrated = bool(notes)
     name = values.pop("target", None) or (record.target if record else None)
     if name not in TARGETS:
         raise AnswerError(f"{out / ANSWERS_FILE}: target {name!r} is not one this byoi writes ({', '.join(TARGETS)})")
@@ -112,7 +115,7 @@ def load(directory: Path) -> Loaded:
             f"its {ANSWERS_FILE} rendered by this byoi, so changes in byoi's own templates since then are not "
             "applied to files you kept; the record is written now"
         )
-    return Loaded(out, record, target, values, notes)
+    return Loaded(out, record, target, values, notes, migrated)
 
 
 def git_merge(rel: str, base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, int] | None:
@@ -189,12 +192,23 @@ def run(loaded: Loaded, flags: dict[str, Any], *, dry: bool) -> Outcome:
             old = target.build(merge_sources(target.answers, loaded.values, out, {}))
             base = _render(target, old, tmp / "old" / "project")
         changes = project.plan(out, theirs, base, git_merge, restore=False)
+        if loaded.migrated:
+            changes = [_rewrite_answers(c, theirs) for c in changes]
         record = project.record_of(target.name, answers.to_file(), changes)
         record_changes = loaded.record != record
         diff = _diff(out, changes)
         if not dry and (record_changes or any(c.changes_project for c in changes)):
             project.commit(out, changes, record, tmp)
     return Outcome(changes, record_changes, notes, diff)
+
+
+def _rewrite_answers(change: project.Change, theirs: project.Files) -> project.Change:
+    """Migrated answers are written back, or the old answers file would be read again next time."""
+    from generator.render import ANSWERS_FILE
+
+    if change.path != ANSWERS_FILE or change.path not in theirs:
+        return change
+    return project.Change(change.path, "update", content=theirs[change.path], base=theirs[change.path])
 
 
 def _diff(out: Path, changes: list[project.Change]) -> str:

@@ -13,6 +13,7 @@ import signal
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,23 +102,31 @@ def test_a_read_only_file_byoi_would_change_changes_nothing(tmp_path: Path) -> N
 
 
 def test_a_failure_while_moving_files_undoes_the_moves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A full disk half-way through the move (simulated: the 4th link fails with ENOSPC)."""
+    """A full disk half-way through the move (simulated: the 4th file put in place fails with ENOSPC)."""
+    import shutil
+
     from generator import cli
 
     out = tmp_path / "o"
     run_byoi("new", SIDECAR, "-o", str(out), "--no-input", check=True)
     before = state(tmp_path)
-    real_link, calls = os.link, []
+    calls: list[str] = []
 
-    def failing_link(src: str, dst: str) -> None:
-        calls.append(dst)
-        if len(calls) == 4:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
-        real_link(src, dst)
+    def failing(real: Callable[..., object]) -> Callable[..., object]:
+        def put(src: str, dst: str, *args: object, **kwargs: object) -> object:
+            if str(dst).startswith(str(out)) and ".byoi-" not in str(dst):
+                calls.append(str(dst))
+                if len(calls) == 4:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+            return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(os, "link", failing_link)
+        return put
+
+    monkeypatch.setattr(os, "link", failing(os.link))
+    monkeypatch.setattr(shutil, "copy2", failing(shutil.copy2))  # how byoi 0.1.0 wrote with --force
     status = cli.main(["new", SIDECAR, "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0"])
-    assert status == 2 and len(calls) == 4
+    assert len(calls) == 4
+    assert status == 2
     assert state(tmp_path) == before
 
 
