@@ -2,8 +2,9 @@
 
 Exit status: 0 success; 1 findings (``check``), conflicts or an outdated project
 (``upgrade``); 2 bad usage or bad input, with a one-line message and nothing written;
-130 and 143 when stopped by SIGINT or SIGTERM, which change nothing either. Flags of ``byoi new TARGET`` are generated from the target's answers class,
-so a new question needs no change here.
+130 and 143 when stopped by SIGINT or SIGTERM, which change nothing either. Flags of
+``byoi new TARGET`` are generated from the target's answers class, so a new question
+needs no change here.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ def _new(args: argparse.Namespace) -> int:
 
 def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
     from generator import upgrade
+    from generator.project import RECORD_DIR
 
     loaded = upgrade.load(Path(args.directory))
     # Parse again with the flags of the project's own target only.
@@ -213,7 +215,7 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
             for line in lines:
                 print(f"  {line}")
             if outcome.record_changes and not any(c.changes_project for c in outcome.changes):
-                print(f"  record    {upgrade.project.RECORD_DIR}/ (what byoi wrote, for later upgrades)")
+                print(f"  record    {RECORD_DIR}/ (what byoi wrote, for later upgrades)")
         print(f"{where} is not up to date with byoi {__version__}: run byoi upgrade {where}")
         return 1
     if not outcome.changed:

@@ -14,14 +14,15 @@ Nothing is written through a symbolic link, and nothing outside the output folde
 a file where a folder belongs or a read-only file where byoi must write refuses the whole
 run before anything changes. The destination is inspected again at the moment of the move.
 
-The record, ``.byoi/`` in every project: ``record.json`` (byoi version, target, answers,
-each file's sha256 and executable bit) and ``pristine/``, each file exactly as byoi wrote
-it. ``byoi new --force`` compares with it to tell the files the user edited from those
-byoi wrote; ``byoi upgrade`` uses it as the base of its three-way merge.
+The record, ``.byoi/record.json`` in every project: byoi version, target, answers, and
+each file exactly as byoi wrote it (with its sha256 and executable bit). ``byoi new
+--force`` compares with it to tell the files the user edited from those byoi wrote;
+``byoi upgrade`` uses it as the base of its three-way merge.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import json
@@ -42,7 +43,6 @@ from generator.answers import AnswerError
 #: The record's folder in every project, and its parts.
 RECORD_DIR = ".byoi"
 RECORD_FILE = "record.json"
-PRISTINE_DIR = "pristine"
 #: Where ``--force`` puts byoi's new version of a file the user changed.
 NEW_SUFFIX = ".byoi-new"
 #: Staging folders (removed at the end of every run, also on SIGINT/SIGTERM).
@@ -198,11 +198,13 @@ def read_ours(out: Path, rel: str) -> tuple[bytes, bool] | None:
     """The user's file at ``rel`` in ``out`` (None if absent); a link or a file on the way is refused."""
     path = out
     parts = rel.split("/")
+    mode = 0
     for i, part in enumerate(parts):
         path = path / part
         st = _lstat(path)
         if st is None:
             return None
+        mode = st.st_mode
         if stat.S_ISLNK(st.st_mode):
             raise AnswerError(
                 f"{path} is a symbolic link; byoi never writes through links: remove it, or choose another -o"
@@ -213,10 +215,8 @@ def read_ours(out: Path, rel: str) -> tuple[bytes, bool] | None:
                 f"{path} is a file where byoi writes a folder; move it away, or choose another -o (nothing was written)"
             )
         if last and not stat.S_ISREG(st.st_mode):
-            raise AnswerError(
-                f"{path} is not a regular file where byoi writes one; move it away, or choose another -o"
-            )
-    return path.read_bytes(), bool(st.st_mode & stat.S_IXUSR)
+            raise AnswerError(f"{path} is not a regular file where byoi writes one; move it away, or choose another -o")
+    return path.read_bytes(), bool(mode & stat.S_IXUSR)
 
 
 # --- the record ----------------------------------------------------------------------------
@@ -232,27 +232,30 @@ class Record:
     files: Files
 
 
+def _content(rel: str, meta: dict[str, Any]) -> bytes:
+    if "lines" in meta:
+        content = "\n".join(meta["lines"]).encode("utf-8")
+    else:
+        content = base64.b64decode(meta["base64"], validate=True)
+    if hashlib.sha256(content).hexdigest() != meta["sha256"]:
+        raise ValueError(f"the content recorded for {rel} does not match its sha256")
+    return content
+
+
 def read_record(out: Path) -> Record | None:
     """The project's record, or None when it has none (written before byoi kept one)."""
-    if read_ours(out, f"{RECORD_DIR}/{RECORD_FILE}") is None:
+    found = read_ours(out, f"{RECORD_DIR}/{RECORD_FILE}")
+    if found is None:
         return None
     where = out / RECORD_DIR / RECORD_FILE
     try:
-        data = json.loads(where.read_text(encoding="utf-8"))
+        data = json.loads(found[0].decode("utf-8"))
         if data.get("format", 0) > _RECORD_FORMAT:
             raise AnswerError(
                 f"{where} was written by byoi {data.get('byoi_version')}, newer than this byoi {__version__}; "
                 "install that byoi or newer"
             )
-        files: Files = {}
-        for rel, meta in data["files"].items():
-            found = read_ours(out, f"{RECORD_DIR}/{PRISTINE_DIR}/{rel}")
-            if found is None or hashlib.sha256(found[0]).hexdigest() != meta["sha256"]:
-                raise AnswerError(
-                    f"{out / RECORD_DIR / PRISTINE_DIR / rel} is missing or differs from {RECORD_FILE}; restore "
-                    f"{RECORD_DIR}/ from version control, or delete it to treat every file as yours"
-                )
-            files[rel] = (found[0], bool(meta["executable"]))
+        files = {rel: (_content(rel, meta), bool(meta["executable"])) for rel, meta in data["files"].items()}
         return Record(str(data["byoi_version"]), str(data["target"]), dict(data["answers"]), files)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnswerError(
@@ -262,25 +265,32 @@ def read_record(out: Path) -> Record | None:
 
 
 def write_record(folder: Path, record: Record) -> None:
-    """Write ``record`` as a ``.byoi`` folder at ``folder`` (in staging)."""
-    pristine = folder / PRISTINE_DIR
-    pristine.mkdir(parents=True)
+    """Write ``record`` as a ``.byoi`` folder at ``folder`` (in staging).
+
+    Each file's content is kept in ``record.json`` itself, as a list of lines (base64 if
+    not UTF-8): one line per line keeps the record's diffs readable in version control,
+    and no second copy of a script or Dockerfile lies in the project for linters and
+    build contexts to find.
+    """
     meta: dict[str, Any] = {}
     for rel, (content, executable) in sorted(record.files.items()):
-        path = pristine / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        meta[rel] = {"sha256": hashlib.sha256(content).hexdigest(), "executable": executable}
+        entry: dict[str, Any] = {"sha256": hashlib.sha256(content).hexdigest(), "executable": executable}
+        try:
+            entry["lines"] = content.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            entry["base64"] = base64.b64encode(content).decode("ascii")
+        meta[rel] = entry
     data = {
-        "about": "What byoi wrote into this project, for byoi upgrade and byoi new --force; "
-        "pristine/ holds each file as byoi wrote it. Keep it in version control; do not edit it.",
+        "about": "What byoi wrote into this project, for byoi upgrade and byoi new --force: each file as "
+        "byoi wrote it. Keep it in version control; do not edit it.",
         "format": _RECORD_FORMAT,
         "byoi_version": record.byoi_version,
         "target": record.target,
         "answers": record.answers,
         "files": meta,
     }
-    (folder / RECORD_FILE).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    folder.mkdir()
+    (folder / RECORD_FILE).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # --- what to do with each file ---------------------------------------------------------------

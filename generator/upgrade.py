@@ -1,7 +1,7 @@
 """``byoi upgrade``: re-render a project with this byoi and merge it with the user's edits.
 
 Each file is merged three ways: the base is what byoi wrote last (the project's record,
-``.byoi/pristine``), ours the file as the user has it, theirs this byoi's output for the
+``.byoi/record.json``), ours the file as the user has it, theirs this byoi's output for the
 recorded answers plus any changed by flags. The merge is ``git merge-file``: it writes the
 standard git conflict markers people already know how to resolve, and it is run as a
 program, so byoi (Apache-2.0) needs no GPL merge library. Without git, a file both sides

@@ -20,7 +20,7 @@ from test_write_safety import _signal_mid_render, one_line_error, state
 TARGET = "foundry-sidecar"
 #: A line the "newer" templates add to the sidecar's Dockerfile, after its first line.
 NEW_TEMPLATE_LINE = "# A line that the newer byoi's templates add.\n"
-USER_WORK = "#!/bin/sh\n# my own work\nwc -l \"$INPUT_DIR\"/* > \"$OUTPUT_DIR/counts.txt\"\n"
+USER_WORK = '#!/bin/sh\n# my own work\nwc -l "$INPUT_DIR"/* > "$OUTPUT_DIR/counts.txt"\n'
 USER_DOCKERFILE_LINE = "LABEL org.example.team=data\n"
 
 
@@ -206,7 +206,9 @@ def test_a_migration_converts_old_answers_and_says_so(
             values["image_tag"] = values.pop("tag")
         return values
 
-    monkeypatch.setattr(upgrade, "MIGRATIONS", [upgrade.Migration("0.1.0", "renamed answer tag to image_tag", rename_tag)])
+    monkeypatch.setattr(
+        upgrade, "MIGRATIONS", [upgrade.Migration("0.1.0", "renamed answer tag to image_tag", rename_tag)]
+    )
     assert cli.main(["upgrade", str(out)]) == 0
     err = capsys.readouterr().err
     assert "migrated the answers to byoi 0.1.0: renamed answer tag to image_tag" in err

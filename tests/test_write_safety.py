@@ -7,6 +7,7 @@ files; "exactly as it was" is checked on every entry's type, mode, inode and con
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import signal
@@ -188,7 +189,9 @@ def test_new_records_what_it_wrote(tmp_path: Path) -> None:
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".byoi" not in p.parts)
     assert sorted(record["files"]) == written
     for rel in written:
-        assert (out / ".byoi" / "pristine" / rel).read_bytes() == (out / rel).read_bytes()
+        entry = record["files"][rel]
+        assert "\n".join(entry["lines"]).encode() == (out / rel).read_bytes()
+        assert entry["sha256"] == hashlib.sha256((out / rel).read_bytes()).hexdigest()
         assert record["files"][rel]["executable"] == os.access(out / rel, os.X_OK)
 
 
@@ -239,7 +242,9 @@ def test_files_created_during_the_render_are_not_overwritten(tmp_path: Path, mon
 # --- 6. interrupts --------------------------------------------------------------------------------
 
 
-def _signal_mid_render(args: list[str], staging_in: list[Path], sig: signal.Signals) -> subprocess.CompletedProcess[str]:
+def _signal_mid_render(
+    args: list[str], staging_in: list[Path], sig: signal.Signals
+) -> subprocess.CompletedProcess[str]:
     """Run ``byoi ARGS``, send ``sig`` once its staging folder exists (it is rendering)."""
     proc = subprocess.Popen([*byoi_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -282,7 +287,9 @@ def test_output_that_is_a_self_looping_link(tmp_path: Path) -> None:
 def test_output_under_an_existing_file(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("keep me\n")
     before = state(tmp_path)
-    assert "not a folder" in one_line_error(run_byoi("new", SIDECAR, "-o", str(tmp_path / "file" / "sub"), "--no-input"))
+    assert "not a folder" in one_line_error(
+        run_byoi("new", SIDECAR, "-o", str(tmp_path / "file" / "sub"), "--no-input")
+    )
     assert state(tmp_path) == before
 
 
