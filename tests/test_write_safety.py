@@ -13,6 +13,7 @@ import os
 import signal
 import stat
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -272,6 +273,27 @@ def test_a_signal_mid_render_changes_nothing(tmp_path: Path, sig: signal.Signals
     assert proc.stderr.strip().splitlines() == [f"byoi: stopped by {sig.name}; nothing was changed"]
     assert state(tmp_path) == before
     no_staging_left(tmp_path, out) if existing else no_staging_left(tmp_path)
+
+
+def test_a_signal_while_files_move_undoes_the_moves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM arrives after some files are in place: they are taken back, then byoi stops."""
+    from generator import cli
+
+    out = tmp_path / "o"
+    run_byoi("new", SIDECAR, "-o", str(out), "--no-input", check=True)
+    before = state(tmp_path)
+    real_link, calls = os.link, []
+
+    def link_then_signal(src: str, dst: str) -> None:
+        real_link(src, dst)
+        calls.append(dst)
+        if len(calls) == 3:
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+
+    monkeypatch.setattr(os, "link", link_then_signal)
+    status = cli.main(["new", SIDECAR, "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0"])
+    assert status == 143 and len(calls) > 3  # the move went on, held, then was undone
+    assert state(tmp_path) == before
 
 
 # --- 8. paths that give a traceback ------------------------------------------------------------------
