@@ -501,7 +501,7 @@ def commit(out: Path, changes: list[Change], record: Record, work: Path) -> None
             src = new / f"{i}{suffix}"
             src.parent.mkdir(parents=True, exist_ok=True)
             src.write_bytes(item[0])
-            src.chmod(0o755 if item[1] else 0o644)
+            src.chmod(0o755 if item[1] else 0o644)  # as cookiecutter gives them (from the templates)
             steps.append((src, out / (c.path + suffix)))
     write_record(new / RECORD_DIR, record)
     journal = _Journal(out, work / "backup")
