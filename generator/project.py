@@ -441,8 +441,14 @@ class _Journal:
             self.mkdir(folder)
         if _lstat(dst) is not None:
             self.take(dst)
-        # A hard link never replaces a file created meanwhile (a rename would).
-        os.link(src, dst)
+        # A hard link never replaces a file created meanwhile (a rename would); where the
+        # file system has no hard links, check and rename.
+        try:
+            os.link(src, dst)
+        except OSError as err:
+            if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            _rename_noreplace(src, dst)
         self.done.append(("put", dst, None))
 
     def take(self, path: Path) -> None:

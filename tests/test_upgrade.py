@@ -58,6 +58,7 @@ def written(tmp_path: Path, name: str, *answers: str) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_upgrade_merges_template_and_answer_changes_with_user_edits(tmp_path: Path, newer: Path) -> None:
     out = written(tmp_path, "project")
     # The user edits three files: work.sh (byoi's version does not change), the Dockerfile

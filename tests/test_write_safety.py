@@ -164,6 +164,7 @@ def test_force_keeps_a_file_byoi_never_wrote(tmp_path: Path) -> None:
     assert (out / "Dockerfile.byoi-new").read_text().startswith("# syntax=docker/dockerfile:1")
 
 
+@pytest.mark.slow
 def test_force_removes_a_stale_file_unless_edited(tmp_path: Path) -> None:
     clean, edited = tmp_path / "clean", tmp_path / "edited"
     for out in (clean, edited):
