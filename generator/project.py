@@ -289,7 +289,7 @@ def write_record(folder: Path, record: Record) -> None:
         "answers": record.answers,
         "files": meta,
     }
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / RECORD_FILE).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -461,8 +461,6 @@ class _Journal:
         for kind, path, kept in reversed(self.done):
             if kind == "mkdir":
                 os.rmdir(path)
-            elif kind == "put-folder":
-                shutil.rmtree(path)
             elif kind == "put":
                 os.unlink(path)
             elif kept is not None:
@@ -509,22 +507,19 @@ def commit(out: Path, changes: list[Change], record: Record, work: Path) -> None
             src.write_bytes(item[0])
             src.chmod(0o755 if item[1] else 0o644)  # as cookiecutter gives them (from the templates)
             steps.append((src, out / (c.path + suffix)))
+    read_ours(out, f"{RECORD_DIR}/{RECORD_FILE}")  # refuses a link, or a file where .byoi/ belongs
     write_record(new / RECORD_DIR, record)
     journal = _Journal(out, work / "backup")
     journal.backup.mkdir()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
         try:
-            if _lstat(out / RECORD_DIR) is not None:
-                read_ours(out, f"{RECORD_DIR}/{RECORD_FILE}")  # refuses a link
-                journal.take(out / RECORD_DIR)
             for src, dst in steps:
                 journal.put(src, dst)
             for c in changes:
                 if c.action == "remove":
                     journal.take(out / c.path)
-            _rename_noreplace(new / RECORD_DIR, out / RECORD_DIR)
-            journal.done.append(("put-folder", out / RECORD_DIR, None))
+            journal.put(new / RECORD_DIR / RECORD_FILE, out / RECORD_DIR / RECORD_FILE)
         except OSError as err:
             journal.undo()
             where = err.filename or out
