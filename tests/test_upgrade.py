@@ -24,11 +24,15 @@ USER_WORK = '#!/bin/sh\n# my own work\nwc -l "$INPUT_DIR"/* > "$OUTPUT_DIR/count
 USER_DOCKERFILE_LINE = "LABEL org.example.team=data\n"
 
 
-def byoi(*args: str, templates: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``byoi`` command, with a test-owned templates folder if given."""
+def byoi(
+    *args: str, templates: Path | None = None, cwd: Path | None = None, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``byoi`` command, with a test-owned templates folder and another PATH if given."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "BYOI_TEMPLATES_DIR")}
     if templates is not None:
         env["BYOI_TEMPLATES_DIR"] = str(templates)
+    if path is not None:
+        env["PATH"] = path
     return subprocess.run(
         [*byoi_command(), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
     )
@@ -105,6 +109,20 @@ def test_colliding_edits_get_git_conflict_markers_and_exit_1(tmp_path: Path) -> 
     assert '<<<<<<< yours\ntag="${IMAGE_TAG:-mine}"\n=======\ntag="${IMAGE_TAG:-0.2.0}"\n>>>>>>> byoi' in merged
     # The rest of the file took the new answer where the user had not touched it.
     assert "#   IMAGE_TAG         tag to build (default 0.2.0;" in merged
+
+
+def test_without_git_a_file_both_changed_is_kept_with_byoi_version_beside(tmp_path: Path) -> None:
+    out = written(tmp_path, "project")
+    build = out / "build.sh"
+    mine = build.read_text() + "# my tail\n"
+    build.write_text(mine)
+    no_git = tmp_path / "bin"  # a PATH with python's folder only: no git on it
+    no_git.mkdir()
+    proc = byoi("upgrade", str(out), "--image-tag", "0.2.0", path=str(no_git))
+    assert proc.returncode == 1, proc.stderr
+    assert build.read_text() == mine
+    assert 'tag="${IMAGE_TAG:-0.2.0}"' in (out / "build.sh.byoi-new").read_text()
+    assert "build.sh.byoi-new" in proc.stdout
 
 
 def test_a_removed_file_that_was_not_edited_is_removed(tmp_path: Path, newer: Path) -> None:
