@@ -33,6 +33,8 @@ def byoi(
         env["BYOI_TEMPLATES_DIR"] = str(templates)
     if path is not None:
         env["PATH"] = path
+    # The conflict markers' style must not depend on this machine's git configuration.
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
     return subprocess.run(
         [*byoi_command(), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
     )
