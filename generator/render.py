@@ -236,7 +236,10 @@ def write_project(target: Target, answers: CommonAnswers, out: Path, *, force: b
     with _staging(out) as tmp:
         staged = tmp / "stage" / PROJECT_SLUG
         staged.parent.mkdir()
-        render_project(target, answers, staged)
+        try:
+            render_project(target, answers, staged)
+        except OSError as err:  # a full disk, most likely: the staging folder goes, nothing else changed
+            raise AnswerError(f"cannot render the project beside {out}: {err.strerror}; nothing was written") from None
         notes = self_check(target, staged)
         placed = project.put(out, staged, tmp, target.name, answers.to_file(), force=force)
     return Written([Path(f) for f in placed.files], notes, placed.report)

@@ -172,7 +172,10 @@ def _render(target: Target, answers: CommonAnswers, where: Path) -> project.File
     from generator.render import render_project, self_check
 
     where.parent.mkdir(parents=True)
-    render_project(target, answers, where)
+    try:
+        render_project(target, answers, where)
+    except OSError as err:  # a full disk, most likely: the staging folder goes, nothing else changed
+        raise AnswerError(f"cannot render the project: {err.strerror}; nothing was written") from None
     self_check(target, where)
     return project.read_tree(where)
 

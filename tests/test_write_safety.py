@@ -132,6 +132,28 @@ def test_a_failure_while_moving_files_undoes_the_moves(tmp_path: Path, monkeypat
     assert state(tmp_path) == before
 
 
+def test_a_full_disk_while_rendering_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ENOSPC while the project is rendered into staging (simulated after the real render)."""
+    from generator import cli, render
+
+    out = tmp_path / "o"
+    run_byoi("new", SIDECAR, "-o", str(out), "--no-input", check=True)
+    before = state(tmp_path)
+    real_render = render.render_project
+
+    def render_then_fill_the_disk(*args: object) -> None:
+        real_render(*args)  # type: ignore[arg-type]
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(render, "render_project", render_then_fill_the_disk)
+    assert cli.main(["new", SIDECAR, "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0]
+    assert state(tmp_path) == before
+
+
 # --- 3. --force resets edits, leaves stale files ----------------------------------------------
 
 
