@@ -79,6 +79,18 @@ def test_force_does_not_write_into_a_symlinked_folder(tmp_path: Path) -> None:
     assert state(tmp_path) == before and not list(elsewhere.iterdir())
 
 
+def test_force_does_not_write_through_a_hard_link(tmp_path: Path) -> None:
+    """A file byoi updates is replaced, not rewritten in place: another name for it keeps its content."""
+    out, elsewhere = tmp_path / "o", tmp_path / "x"
+    run_byoi("new", SIDECAR, "-o", str(out), "--no-input", check=True)
+    elsewhere.mkdir()
+    os.link(out / "README.md", elsewhere / "readme")
+    old = (elsewhere / "readme").read_bytes()
+    run_byoi("new", SIDECAR, "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0", check=True)
+    assert b"0.2.0" in (out / "README.md").read_bytes()
+    assert (elsewhere / "readme").read_bytes() == old
+
+
 # --- 2. --force is all or nothing --------------------------------------------------------------
 
 
