@@ -23,6 +23,7 @@ each file exactly as byoi wrote it (with its sha256 and executable bit). ``byoi 
 from __future__ import annotations
 
 import base64
+import ctypes
 import errno
 import hashlib
 import json
@@ -30,6 +31,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -393,10 +395,35 @@ def record_of(target: str, answers: dict[str, Any], changes: list[Change]) -> Re
 
 
 def _rename_noreplace(src: Path, dst: Path) -> None:
-    """Rename ``src`` to ``dst``, failing if ``dst`` exists (even as an empty folder)."""
+    """Rename ``src`` to ``dst``, failing if ``dst`` exists (even as an empty folder).
+
+    Linux's ``renameat2(RENAME_NOREPLACE)`` makes that one atomic step; elsewhere (or on a
+    file system without it) ``dst`` is checked just before a plain rename.
+    """
+    renameat2 = _renameat2()
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(dst))
     if _lstat(dst) is not None:
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
     os.rename(src, dst)
+
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+def _renameat2() -> Any:
+    """glibc's ``renameat2``, or None (not Linux, or an older C library)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
 
 
 def place_new(out: Path, staged: Path) -> None:

@@ -275,6 +275,21 @@ def test_files_created_during_the_render_are_not_overwritten(tmp_path: Path, mon
     assert (out / "Dockerfile").read_text() == "FROM written-meanwhile\n"
 
 
+def test_the_final_move_never_replaces_a_folder_that_appeared(tmp_path: Path) -> None:
+    """The new project's one rename refuses a destination created at that moment, even an empty folder
+    (a plain rename would silently replace it, losing its inode and mode)."""
+    from generator.project import _rename_noreplace
+
+    staged, appeared = tmp_path / "staged", tmp_path / "out"
+    staged.mkdir()
+    (staged / "Dockerfile").write_text("FROM x\n")
+    appeared.mkdir(mode=0o700)
+    before = state(tmp_path)
+    with pytest.raises(FileExistsError):
+        _rename_noreplace(staged, appeared)
+    assert state(tmp_path) == before
+
+
 # --- 6. interrupts --------------------------------------------------------------------------------
 
 
