@@ -121,11 +121,15 @@ def _replace_settings(current: dict[str, Any], sent: dict[str, Any]) -> None:
         current[key] = copy.deepcopy(value)
 
 
-def _handle(state: State, operation: str, body: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - one branch per call
+def _handle(state: State, operation: str, body: dict[str, Any]) -> dict[str, Any]:
     arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
     if operation == "DescribeImage":
         image = _image(state, body["ImageName"])
-        return {"ImageName": body["ImageName"], "ImageArn": f"{arn}:image/{body['ImageName']}", "ImageStatus": "CREATED"}
+        return {
+            "ImageName": body["ImageName"],
+            "ImageArn": f"{arn}:image/{body['ImageName']}",
+            "ImageStatus": "CREATED",
+        }
     if operation == "CreateImage":
         if body["ImageName"] in state.images:
             raise ApiError("ResourceInUse", f"Image {body['ImageName']} already exists.")

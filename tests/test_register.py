@@ -83,7 +83,11 @@ def state() -> State:
         "UserSettings": {
             "CodeEditorAppSettings": {
                 "CustomImages": [
-                    {"ImageName": "alice-sandbox", "ImageVersionNumber": 2, "AppImageConfigName": "alice-sandbox-config"}
+                    {
+                        "ImageName": "alice-sandbox",
+                        "ImageVersionNumber": 2,
+                        "AppImageConfigName": "alice-sandbox-config",
+                    }
                 ]
             }
         },
@@ -221,7 +225,10 @@ def test_dry_run_prints_the_json_and_changes_nothing(
     assert len(state.images["team-editor"]["versions"]) == 4
     out = proc.stdout
     assert f"would run: aws sagemaker create-image-version --image-name team-editor --base-image {URI}" in out
-    assert "would run: aws sagemaker update-app-image-config --cli-input-json file://sagemaker/app-image-config.json" in out
+    assert (
+        "would run: aws sagemaker update-app-image-config --cli-input-json file://sagemaker/app-image-config.json"
+        in out
+    )
     # The JSON update-domain would get comes last; it holds the others and version 5.
     update = json.loads(out[out.index("{", out.index("would run: aws sagemaker update-domain")) : out.rindex("}") + 1])
     images = update["DefaultUserSettings"]["CodeEditorAppSettings"]["CustomImages"]
@@ -287,9 +294,7 @@ def test_an_update_replaces_the_whole_list_which_is_why_register_merges(
     assert settings == {"CustomImages": [ours(1)]}
 
 
-def test_the_real_cli_refuses_unknown_keys_before_sending_anything(
-    state: State, endpoint: str, tmp_path: Path
-) -> None:
+def test_the_real_cli_refuses_unknown_keys_before_sending_anything(state: State, endpoint: str, tmp_path: Path) -> None:
     """So an update JSON the tests above accept has only keys the API knows."""
     update = tmp_path / "update.json"
     update.write_text(json.dumps({"DomainId": DOMAIN, "CustomImages": [ours(1)]}))
@@ -298,7 +303,10 @@ def test_the_real_cli_refuses_unknown_keys_before_sending_anything(
     nested = {"DomainId": DOMAIN, "DefaultUserSettings": {"CodeEditorAppSettings": {"Images": []}}}
     update.write_text(json.dumps(nested))
     proc = aws(endpoint, tmp_path, "sagemaker", "update-domain", "--cli-input-json", f"file://{update}")
-    assert proc.returncode != 0 and 'Unknown parameter in DefaultUserSettings.CodeEditorAppSettings: "Images"' in proc.stderr
+    assert (
+        proc.returncode != 0
+        and 'Unknown parameter in DefaultUserSettings.CodeEditorAppSettings: "Images"' in proc.stderr
+    )
     assert state.calls == []
 
 
