@@ -124,7 +124,7 @@ def _replace_settings(current: dict[str, Any], sent: dict[str, Any]) -> None:
 def _handle(state: State, operation: str, body: dict[str, Any]) -> dict[str, Any]:
     arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
     if operation == "DescribeImage":
-        image = _image(state, body["ImageName"])
+        _image(state, body["ImageName"])
         return {
             "ImageName": body["ImageName"],
             "ImageArn": f"{arn}:image/{body['ImageName']}",
