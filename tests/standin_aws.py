@@ -63,6 +63,8 @@ class State:
     profiles: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: every call received: (operation, input)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: operations answered with AccessDeniedException (as for a role without the permission)
+    denied: set[str] = field(default_factory=set)
 
     def add_image(self, name: str, versions: int) -> None:
         """Seed an existing image with ``versions`` CREATED versions and its app image config."""
@@ -123,6 +125,8 @@ def _replace_settings(current: dict[str, Any], sent: dict[str, Any]) -> None:
 
 def _handle(state: State, operation: str, body: dict[str, Any]) -> dict[str, Any]:
     arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}"
+    if operation in state.denied:
+        raise ApiError("AccessDeniedException", f"not authorized to perform: sagemaker:{operation}")
     if operation == "DescribeImage":
         _image(state, body["ImageName"])
         return {

@@ -260,6 +260,17 @@ def test_bad_usage_is_refused_with_one_line_and_changes_nothing(
     assert all(op.startswith("Describe") for op in state.operations())
 
 
+def test_an_error_other_than_not_found_stops_before_changing_anything(
+    project: Path, state: State, endpoint: str, tmp_path: Path
+) -> None:
+    """No permission to describe is not "the image does not exist": nothing is created."""
+    state.denied.add("DescribeImage")
+    proc = register(project, endpoint, tmp_path, URI, env={"ROLE_ARN": ROLE, "DOMAIN_ID": DOMAIN})
+    assert proc.returncode == 1
+    assert "AccessDeniedException" in proc.stderr
+    assert state.operations() == ["DescribeImage"]
+
+
 def test_help_prints_usage_and_calls_nothing(project: Path, state: State, endpoint: str, tmp_path: Path) -> None:
     proc = register(project, endpoint, tmp_path, "--help")
     assert proc.returncode == 0, proc.stderr

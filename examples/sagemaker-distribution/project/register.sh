@@ -49,7 +49,7 @@ while (($#)); do
         --role-arn) value "$1" "${2:-}"; role_arn="$2"; shift 2 ;;
         --role-arn=*) role_arn="${1#*=}"; shift ;;
         --dry-run) dry_run=yes; shift ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "$0"; exit 0 ;;
         -*) fail "unknown option '$1' (see ./register.sh --help)" ;;
         *)
             [[ -z "$image_uri" ]] || fail "unexpected argument '$1': give one IMAGE_URI (see ./register.sh --help)"
@@ -81,8 +81,18 @@ done_() {
     [[ -n "$dry_run" ]] || echo "$*"
 }
 
+# Whether describe-NOUN NAME finds it; any error but "not found" (credentials, region) stops here.
+exists() {
+    local error
+    if error="$(aws sagemaker "$@" 2>&1 >/dev/null)"; then
+        return 0
+    fi
+    [[ "$error" == *"(ResourceNotFound)"* ]] || { echo "$error" >&2; exit 1; }
+    return 1
+}
+
 # 1. The image and a new version of it.
-if aws sagemaker describe-image --image-name "$image_name" >/dev/null 2>&1; then
+if exists describe-image --image-name "$image_name"; then
     image_exists=yes
 else
     image_exists=""
@@ -98,7 +108,8 @@ if [[ -n "$dry_run" ]]; then
         latest="$(aws sagemaker describe-image-version --image-name "$image_name" \
             --query Version --output text 2>/dev/null || true)"
     fi
-    version=$((${latest:-0} + 1))
+    [[ "$latest" =~ ^[0-9]+$ ]] || latest=0
+    version=$((latest + 1))
     echo "would run: aws sagemaker create-image-version --image-name $image_name --base-image $image_uri"
     echo "(it would make version $version)"
 else
@@ -129,7 +140,7 @@ else
 fi
 
 # 2. The app image config: how Studio starts a container of the image.
-if aws sagemaker describe-app-image-config --app-image-config-name "$config_name" >/dev/null 2>&1; then
+if exists describe-app-image-config --app-image-config-name "$config_name"; then
     change sagemaker update-app-image-config --cli-input-json "file://$config_json"
     done_ "updated app image config $config_name"
 else
