@@ -117,7 +117,7 @@ else
         --query ImageVersionArn --output text)"
     version="${version_arn##*/}"
     echo "created image version $version; waiting until it is CREATED"
-    # About 15 minutes at most; SageMaker copies nothing, so it normally takes seconds.
+    # Gives up after 180 polls 5 seconds apart (15 minutes).
     polls=0
     while :; do
         status="$(aws sagemaker describe-image-version --image-name "$image_name" --version-number "$version" \
@@ -148,9 +148,9 @@ else
     done_ "created app image config $config_name"
 fi
 
-# 3. The Code Editor images offered. An update replaces the whole CustomImages list (and the
-# whole CodeEditorAppSettings), so the JSON sent is built from what is there now: the other
-# images and settings as they are, this image's entry added or replaced by ImageName.
+# 3. The Code Editor images offered. An update sets the CustomImages list to exactly the list
+# sent, so the JSON sent is built from what is there now: the other images and Code Editor
+# settings as they are, this image's entry added, or replaced (matched by ImageName).
 entry="{ImageName: '$image_name', ImageVersionNumber: \`$version\`, AppImageConfigName: '$config_name'}"
 merged() {
     local settings="$1.CodeEditorAppSettings"
