@@ -11,8 +11,10 @@ It keeps the state the scripts change (images and versions, app image configs, o
 user profiles), records every call with its input, and refuses what the real API refuses
 where a test relies on it (tests/test_register.py proves each of these):
 
-- an update replaces ``CodeEditorAppSettings`` as sent, ``CustomImages`` list and all (the
-  behaviour that made the old register.sh drop other teams' images, issue 7);
+- an update sets ``CustomImages`` to exactly the list sent (what made the old register.sh
+  drop other teams' images, issue 7). It replaces the rest of ``CodeEditorAppSettings``
+  as sent too: whether the real API keeps members left out is not documented, so the
+  stand-in assumes the stricter, and register.sh sends them back as they are;
 - ``ContainerEntrypoint`` of more than 1 item, ``ContainerArguments`` of more than 50,
   more than 25 ``ContainerEnvironmentVariables`` (API reference, ``ContainerConfig``);
 - a custom image entry naming an image, version or app image config that does not exist;
