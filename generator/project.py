@@ -449,7 +449,6 @@ def place_new(out: Path, staged: Path) -> None:
 class _Journal:
     """Renames done so far, undone in reverse order when anything fails."""
 
-    out: Path
     backup: Path
     done: list[tuple[str, Path, Path | None]] = field(default_factory=list)
 
@@ -457,8 +456,11 @@ class _Journal:
         os.mkdir(path)
         self.done.append(("mkdir", path, None))
 
-    def put(self, src: Path, dst: Path) -> None:
-        """Put ``src`` at ``dst``; a file already there is moved to the backup first."""
+    def put(self, src: Path, dst: Path, *, replace: bool) -> None:
+        """Put ``src`` at ``dst``; with ``replace``, the file there is moved to the backup first.
+
+        Without it, a file at ``dst`` (one that appeared since the plan) fails the step.
+        """
         parent = dst.parent
         missing = []
         while _lstat(parent) is None:
@@ -466,7 +468,7 @@ class _Journal:
             parent = parent.parent
         for folder in reversed(missing):
             self.mkdir(folder)
-        if _lstat(dst) is not None:
+        if replace:
             self.take(dst)
         # A hard link never replaces a file created meanwhile (a rename would); where the
         # file system has no hard links, check and rename.
@@ -524,29 +526,37 @@ def commit(out: Path, changes: list[Change], record: Record, work: Path) -> None
     """
     _writable_or_refuse(out, changes)
     new = work / "new"
-    steps: list[tuple[Path, Path]] = []
+    steps: list[tuple[Path, Path, bool]] = []
     for i, c in enumerate(changes):
         for suffix, item in (("", c.content), (NEW_SUFFIX, c.beside)):
             if item is None:
                 continue
+            # A link, a folder or a special file there is refused. The file itself is replaced
+            # only if the plan saw one: a file that appeared since is not byoi's to replace.
+            there = read_ours(out, c.path + suffix) is not None and (suffix == NEW_SUFFIX or c.action != "create")
             src = new / f"{i}{suffix}"
             src.parent.mkdir(parents=True, exist_ok=True)
             src.write_bytes(item[0])
             src.chmod(0o755 if item[1] else 0o644)  # as cookiecutter gives them (from the templates)
-            steps.append((src, out / (c.path + suffix)))
-    read_ours(out, f"{RECORD_DIR}/{RECORD_FILE}")  # refuses a link, or a file where .byoi/ belongs
+            steps.append((src, out / (c.path + suffix), there))
+    record_there = read_ours(out, f"{RECORD_DIR}/{RECORD_FILE}") is not None
     write_record(new / RECORD_DIR, record)
-    journal = _Journal(out, work / "backup")
+    journal = _Journal(work / "backup")
     journal.backup.mkdir()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
         try:
-            for src, dst in steps:
-                journal.put(src, dst)
+            for src, dst, there in steps:
+                journal.put(src, dst, replace=there)
             for c in changes:
                 if c.action == "remove":
                     journal.take(out / c.path)
-            journal.put(new / RECORD_DIR / RECORD_FILE, out / RECORD_DIR / RECORD_FILE)
+            journal.put(new / RECORD_DIR / RECORD_FILE, out / RECORD_DIR / RECORD_FILE, replace=record_there)
+        except FileExistsError as err:
+            journal.undo()
+            raise AnswerError(
+                f"{err.filename} appeared while byoi was writing; {out} is as it was: run again"
+            ) from None
         except OSError as err:
             journal.undo()
             where = err.filename or out

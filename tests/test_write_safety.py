@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import byoi_command, run_byoi
@@ -271,6 +272,24 @@ def test_files_created_during_the_render_are_not_overwritten(tmp_path: Path, mon
 
     monkeypatch.setattr(render, "render_project", render_while_someone_writes)
     assert cli.main(["new", SIDECAR, "-o", str(out), "--no-input"]) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["Dockerfile"]
+    assert (out / "Dockerfile").read_text() == "FROM written-meanwhile\n"
+
+
+def test_a_file_that_appears_after_the_plan_is_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--force into an empty folder: a Dockerfile written between the plan and the move is kept."""
+    from generator import cli, project
+
+    out = tmp_path / "out"
+    out.mkdir()
+    real_commit = project.commit
+
+    def someone_writes_then_commit(*args: Any, **kwargs: Any) -> None:
+        (out / "Dockerfile").write_text("FROM written-meanwhile\n")
+        real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(project, "commit", someone_writes_then_commit)
+    assert cli.main(["new", SIDECAR, "-o", str(out), "--no-input", "--force"]) == 2
     assert sorted(p.name for p in out.iterdir()) == ["Dockerfile"]
     assert (out / "Dockerfile").read_text() == "FROM written-meanwhile\n"
 
