@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__, project
-from generator.answers import AnswerError, questions
+from generator.answers import AnswerError
 
 if TYPE_CHECKING:
     from generator.targets.base import CommonAnswers, Target
@@ -102,13 +102,6 @@ def load(directory: Path) -> Loaded:
     if name not in TARGETS:
         raise AnswerError(f"{out / ANSWERS_FILE}: target {name!r} is not one this byoi writes ({', '.join(TARGETS)})")
     target = TARGETS[name]
-    known = {q.name for q in questions(target.answers)}
-    for key in values:
-        if key.replace("-", "_") not in known:
-            raise AnswerError(
-                f"{out / ANSWERS_FILE}: answer {key!r} is not one this byoi knows and no migration converts it; "
-                "rename or remove it"
-            )
     if record is None:
         notes.append(
             f"{directory} has no record of what byoi wrote (made before byoi kept one): the base of the merge is "
@@ -183,17 +176,21 @@ def _render(target: Target, answers: CommonAnswers, where: Path) -> project.File
 def run(loaded: Loaded, flags: dict[str, Any], *, dry: bool) -> Outcome:
     """Upgrade the project (``dry``: only say what would change), all or nothing."""
     from generator.answers import merge_sources
+    from generator.render import ANSWERS_FILE
 
     target, out = loaded.target, loaded.out
+    try:
+        recorded = target.build(merge_sources(target.answers, loaded.values, out, {}))
+    except AnswerError as err:
+        raise AnswerError(
+            f"{out / ANSWERS_FILE}: {err}; no migration of this byoi converts it: fix the answers file"
+        ) from None
     answers = target.build(merge_sources(target.answers, loaded.values, out, flags))
     notes = list(loaded.notes)
     with _work(out, dry) as tmp:
         theirs = _render(target, answers, tmp / "new" / "project")
-        if loaded.record is not None:
-            base = loaded.record.files
-        else:
-            old = target.build(merge_sources(target.answers, loaded.values, out, {}))
-            base = _render(target, old, tmp / "old" / "project")
+        # Without a record, the recorded answers rendered by this byoi stand for the base.
+        base = loaded.record.files if loaded.record else _render(target, recorded, tmp / "old" / "project")
         changes = project.plan(out, theirs, base, git_merge, restore=False)
         if loaded.migrated:
             changes = [_rewrite_answers(c, theirs) for c in changes]
