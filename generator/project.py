@@ -218,7 +218,10 @@ def read_ours(out: Path, rel: str) -> tuple[bytes, bool] | None:
             )
         if last and not stat.S_ISREG(st.st_mode):
             raise AnswerError(f"{path} is not a regular file where byoi writes one; move it away, or choose another -o")
-    return path.read_bytes(), bool(mode & stat.S_IXUSR)
+    try:
+        return path.read_bytes(), bool(mode & stat.S_IXUSR)
+    except OSError as err:
+        raise AnswerError(f"cannot read {path}: {err.strerror}; make it readable or move it away") from None
 
 
 # --- the record ----------------------------------------------------------------------------
