@@ -58,10 +58,11 @@ MAMBA_USER, MAMBA_UID, MAMBA_USER_FILE, MAMBA_ROOT_PREFIX = "mambauser", "57439"
 CONDA_CHANNEL = "conda-forge"
 # platform-facts.md §1 "Pitfalls": Studio's app failures are logged to this CloudWatch group.
 SM_LOG_GROUP = "/aws/sagemaker/studio"
-#: The pinned default bases (README: "pinned default, never latest"; the micromamba and
-#: distribution tags of platform-facts.md §1 "Reference images").
-SM_MICROMAMBA_BASE = "mambaorg/micromamba:2.5.0-debian12-slim"
-SM_DISTRIBUTION_BASE = "public.ecr.aws/sagemaker/sagemaker-distribution:4.3.0-"  # + cpu or gpu
+#: The pinned default bases, typed twice on purpose (README: "pinned default, never latest").
+#: platform-facts.md §1 "Reference images": the distribution's build_artifacts/v4 reach 4.6.0
+#: by December 2026; micromamba 2.6.1 is the pin dated in generator/platforms/sagemaker.py.
+SM_MICROMAMBA_BASE = "mambaorg/micromamba:2.6.1-debian12-slim"
+SM_DISTRIBUTION_BASE = "public.ecr.aws/sagemaker/sagemaker-distribution:4.6.0-"  # + cpu or gpu
 FOUNDRY_DEFAULT_BASE = "python:3.12.12-slim-bookworm"
 
 # ---------------------------------------------------------------- Palantir Foundry

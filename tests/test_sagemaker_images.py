@@ -178,7 +178,14 @@ def test_build_script_builds_amd64_and_pushes_with_digest(tmp_path: Path) -> Non
     with engine.loopback_registry() as registry, engine.podman_docker_service() as env:
         repository = f"{registry}/team/pushed-editor"
         proc = subprocess.run(
-            ["./build.sh", repository],
+            # On the stand-in, under the suite's own name (tests/standins/README.md), never on an
+            # image of the real name that may or may not be in the machine's store.
+            [
+                "./build.sh",
+                "--base-image",
+                engine.standin_for(str(engine.first_base_image(project / "Dockerfile"))),
+                repository,
+            ],
             cwd=project,
             env=env,
             capture_output=True,
