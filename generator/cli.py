@@ -106,11 +106,94 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
         help="settings: .byoi.yaml or pyproject.toml with [tool.byoi] (default: the nearest, from here up)",
     )
     check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
+    _add_image_commands(commands, check_targets, CHECK_TARGETS)
     explain = "list the checker's rules, or explain one"
     rules = commands.add_parser("rules", help=explain, description=explain.capitalize() + ".")
     rules.add_argument("code", nargs="?", metavar="CODE", help="a rule code, e.g. BY101")
     rules.add_argument("--target", choices=CHECK_TARGETS, metavar=check_targets, help="only this target's rules")
     return parser
+
+
+def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str, targets: Sequence[str]) -> None:
+    """``check-image`` and ``verify``: the built image, read and run."""
+    check = commands.add_parser(
+        "check-image",
+        help="check a built image against a platform's rules",
+        description="Read a built image (docker-archive or OCI archive, OCI layout folder, or a local image that "
+        "podman or docker exports) without running it, and check it against a platform's rules. Exit status: "
+        "0 no error-level finding, 1 error-level findings, 2 bad usage or unreadable input.",
+    )
+    check.add_argument("image", metavar="IMAGE", help="image archive, OCI layout folder, or local image reference")
+    check.add_argument("--target", choices=targets, metavar=metavar, help="platform (default: target: in .byoi.yaml)")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument("--config", metavar="FILE", help="settings, as for byoi check (default: the nearest .byoi.yaml)")
+    check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
+    verify = commands.add_parser(
+        "verify",
+        help="run a built image the way the platform does",
+        description="Run a local image with podman or docker the way the platform runs it, and report each step. "
+        "Exit status: 0 every step passed, 1 a step failed, 2 bad usage or no engine.",
+    )
+    verify.add_argument("image", metavar="IMAGE", help="local image reference")
+    verify.add_argument("--target", choices=targets, metavar=metavar, required=True, help="platform")
+    verify.add_argument(
+        "--upgrade-from", metavar="OLD_IMAGE", help="SageMaker: start OLD_IMAGE first, then IMAGE on the same home"
+    )
+    verify.add_argument(
+        "--request", metavar="JSON", help="foundry-model: the prediction request body (default: one row of text)"
+    )
+    verify.add_argument("--timeout", type=float, default=120, metavar="SECONDS", help="budget per step (default: 120)")
+    verify.add_argument(
+        "--engine", choices=("podman", "docker"), help="engine to run with (default: podman, else docker)"
+    )
+
+
+def _check_image(args: argparse.Namespace) -> int:
+    import os
+
+    from generator.check import failed
+    from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
+    from generator.image.archive import ImageError
+    from generator.image.check import ImageCheckError, check_image
+    from generator.image.rules import IMAGE_RULES, image_rules_for
+    from generator.report import render
+    from generator.rules.registry import RULES
+
+    try:
+        found = Path(args.config) if args.config else find_config(Path.cwd())
+        known = frozenset(RULES) | frozenset(IMAGE_RULES)
+        config = load_config(found, known) if found is not None else CheckConfig()
+        target = args.target or config.target
+        if target is None:
+            raise ImageCheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
+        findings = check_image(args.image, target, config)
+    except (ImageError, ImageCheckError, ConfigError) as err:
+        print(f"byoi: error: {err}", file=sys.stderr)
+        return 2
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    _write(render(findings, args.format, image_rules_for(target), color=color))
+    return 0 if args.no_fail or not failed(findings, config) else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from generator.image.verify import VerifyError, verify
+
+    try:
+        steps = verify(
+            args.image,
+            args.target,
+            upgrade_from=args.upgrade_from,
+            request=args.request,
+            timeout=args.timeout,
+            engine=args.engine,
+            report=lambda line: print(line, flush=True),
+        )
+    except VerifyError as err:
+        print(f"byoi: error: {err}", file=sys.stderr)
+        return 2
+    failed = [s for s in steps if not s.ok]
+    print(f"verify {args.image} for {args.target}: {len(steps) - len(failed)}/{len(steps)} steps passed")
+    return 1 if failed else 0
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -187,14 +270,19 @@ def _rules(args: argparse.Namespace) -> int:
             return "all targets"
         return ", ".join(t for t in CHECK_TARGETS if t in targets)
 
+    from generator.image.rules import IMAGE_RULES, image_rules_for
+
+    every = {**RULES, **IMAGE_RULES}
     if args.code:
-        rule = RULES.get(args.code.upper())
+        rule = every.get(args.code.upper())
         if rule is None:
             print(f"byoi: error: no rule {args.code!r}; 'byoi rules' lists them", file=sys.stderr)
             return 2
         _write(f"{rule.code} {rule.name}: {rule.summary}\nlevel: {rule.level}; {scope(rule.targets)}\n\n{rule.doc}\n")
         return 0
-    listed = rules_for(args.target) if args.target else [RULES[c] for c in sorted(RULES)]
+    listed = (
+        [*rules_for(args.target), *image_rules_for(args.target)] if args.target else [every[c] for c in sorted(every)]
+    )
     width = max(len(scope(r.targets)) for r in listed)
     _write("".join(f"{r.code}  {r.level:<7}  {scope(r.targets):<{width}}  {r.summary}\n" for r in listed))
     return 0
@@ -245,6 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _targets()
         if args.command == "check":
             return _check(args)
+        if args.command == "check-image":
+            return _check_image(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command == "rules":
             return _rules(args)
     except AnswerError as err:
