@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 

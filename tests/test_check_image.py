@@ -130,7 +130,7 @@ def test_user_name_is_resolved_through_the_images_own_passwd(tmp_path: Path) -> 
     # The same name with the image's passwd changed to another uid.
     passwd = File("etc/passwd", b"root:x:0:0::/root:/bin/sh\nsagemaker-user:x:57439:57439::/home/x:/bin/sh\n")
     moved = docker_archive(tmp_path / "moved.tar", sagemaker_config(user="sagemaker-user"), sagemaker_layers(passwd))
-    status, found = check(moved, "sagemaker-code-editor")
+    found = check(moved, "sagemaker-code-editor")[1]
     assert codes(found) == ["IM403"] and "57439:57439" in found[0]["message"]
     # A name the image does not have: the container cannot start.
     unknown = docker_archive(tmp_path / "unknown.tar", sagemaker_config(user="nobody-here"), sagemaker_layers())
@@ -284,6 +284,7 @@ def test_sagemaker_workdir_port_reserved_paths_ids_and_extensions(tmp_path: Path
         tmp_path / "sm.tar", sagemaker_config(workdir="/app", ports=["8080/tcp"]), sagemaker_layers(*extra)
     )
     status, found = check(image, "sagemaker-code-editor")
+    assert status == 1
     by_code: dict[str, list[str]] = {}
     for f in found:
         by_code.setdefault(f["code"], []).append(f["message"])
@@ -357,8 +358,8 @@ def test_check_does_not_import_the_image_package(tmp_path: Path) -> None:
 
     (tmp_path / "Dockerfile").write_text("FROM python:3.12.12-slim-bookworm\nUSER 5001\n")
     code = (
-        "import sys; from generator.cli import main; main(['check', '--target', 'foundry-byoc', %r]); "
+        f"import sys; from generator.cli import main; main(['check', '--target', 'foundry-byoc', {str(tmp_path)!r}]); "
         "print(sorted(m for m in sys.modules if m.startswith('generator.image')))"
-    ) % str(tmp_path)
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -414,7 +414,7 @@ def _telemetry(run: _Run, image: str) -> None:
     )
     ok = proc.returncode == 0 and proc.stdout.strip() == "byoi"
     detail = "exit 0, stdin copied" if ok else f"exit {proc.returncode}: {_last(proc.stderr or proc.stdout)}"
-    run.add(f"telemetry: {FOUNDRY.telemetry_shell} -c '{check}' works", ok, detail)
+    run.add(f"telemetry works ({FOUNDRY.telemetry_shell} -c '{check}')", ok, detail)
 
 
 def _ports(inspected: dict[str, Any]) -> list[int]:
@@ -426,7 +426,7 @@ def _sidecar_flags(run: _Run, image: str, uid: int, timeout: float) -> None:
     shared_dir = FOUNDRY.shared_dir
     with _folder((uid, uid)) as shared:
         name: str | None = None
-        with run.step(f"flags: waits for {FOUNDRY.start_flag} in {shared_dir}") as detail:
+        with run.step(f"flags mode waits for {FOUNDRY.start_flag} in {shared_dir}") as detail:
             name = run.engine.start(image, ["--volume", f"{shared}:{shared_dir}"])
             time.sleep(1)
             if not run.engine.running(name):
@@ -436,7 +436,7 @@ def _sidecar_flags(run: _Run, image: str, uid: int, timeout: float) -> None:
             detail.append("running, no done_flag yet")
         if name is None or not run.steps[-1].ok:
             return
-        with run.step(f"flags: writes {FOUNDRY.done_flag} after {FOUNDRY.start_flag}") as detail:
+        with run.step(f"flags mode writes {FOUNDRY.done_flag} after {FOUNDRY.start_flag}") as detail:
             (shared / FOUNDRY.start_flag).write_text("")
             deadline = time.monotonic() + timeout
             while not (shared / FOUNDRY.done_flag).exists():
@@ -446,7 +446,7 @@ def _sidecar_flags(run: _Run, image: str, uid: int, timeout: float) -> None:
                     )
                 time.sleep(0.25)
             detail.append(" ".join((shared / FOUNDRY.done_flag).read_text(errors="replace").split()) or "empty")
-        with run.step(f"flags: exits after {FOUNDRY.close_flag}") as detail:
+        with run.step(f"flags mode exits after {FOUNDRY.close_flag}") as detail:
             (shared / FOUNDRY.close_flag).write_text("")
             code = run.engine.exit_code(name, timeout)
             if code is None:
@@ -467,7 +467,7 @@ def _serves(run: _Run, image: str, port: int, timeout: float, request: str | Non
         detail.append(f"status {status}")
     if not model or not run.steps[-1].ok:
         return
-    with run.step(f"answers a prediction: POST {PREDICT_PATH}") as detail:
+    with run.step(f"answers a prediction (POST {PREDICT_PATH})") as detail:
         try:
             status, _, body = _http(f"http://127.0.0.1:{host}{PREDICT_PATH}", (request or "").encode(), timeout=timeout)
         except (urllib.error.URLError, OSError) as err:
