@@ -363,3 +363,34 @@ def test_check_does_not_import_the_image_package(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_tree_merges_layers_as_the_container_sees_them() -> None:
+    """Whiteouts of folders, files replaced by links, hard links, and links that climb out of the root."""
+    from generator.image.archive import Entry, Layer
+    from generator.image.tree import Tree
+
+    base = Layer(1, "base", 0)
+    base.entries += [
+        Entry("opt", "dir", 0o755),
+        Entry("opt/tool", "dir", 0o755),
+        Entry("opt/tool/bin", "dir", 0o755),
+        Entry("opt/tool/bin/run", "file", 0o755),
+        Entry("usr", "dir", 0o755),
+        Entry("usr/bin", "dir", 0o755),
+        Entry("usr/bin/python3.11", "file", 0o755, size=10),
+        Entry("usr/bin/python3", "hardlink", link="usr/bin/python3.11"),
+        Entry("etc", "dir", 0o755),
+        Entry("etc/alternatives", "symlink", link="/../../usr/bin"),
+    ]
+    top = Layer(2, "top", 0)
+    top.entries += [Entry("opt/tool", "whiteout"), Entry("opt/tool2", "symlink", link="tool")]
+    tree = Tree([base, top])
+    assert tree.get("opt/tool/bin/run") is None and tree.get("/opt/tool") is None
+    assert tree.resolve("/opt/tool2") is None  # a dangling link
+    hard = tree.resolve("usr/bin/python3")
+    assert hard is not None and hard.entry.kind == "file" and hard.entry.size == 10
+    via = tree.resolve("/etc/alternatives/python3.11")
+    assert via is not None and via.path == "usr/bin/python3.11"
+    assert tree.which("python3", "/nowhere:/etc/alternatives") is not None
+    assert tree.which("python3", "/nowhere") is None

@@ -35,31 +35,49 @@ class Tree:
         for layer in layers:
             self._apply(layer)
 
-    def _remove_below(self, path: str, *, keep_self: bool) -> None:
-        prefix = path + "/" if path else ""
-        doomed = [p for p in self.entries if p.startswith(prefix) and p != ""]
-        if not keep_self and path in self.entries and path != "":
-            doomed.append(path)
-        for p in doomed:
-            self.entries.pop(p, None)
+    def _remove(self, whole: set[str], contents: set[str]) -> None:
+        """Delete the paths in ``whole`` with everything below them, and everything below ``contents``.
+
+        One pass over the tree, looking each path's ancestors up in the sets, so that a
+        layer with many whiteouts costs no more than one with a few.
+        """
+        if not whole and not contents:
+            return
+        doomed = []
+        for path in self.entries:
+            if not path:
+                continue
+            if path in whole:
+                doomed.append(path)
+                continue
+            parent = path
+            while parent:
+                parent = parent.rpartition("/")[0]
+                if parent in whole or parent in contents:
+                    doomed.append(path)
+                    break
+        for path in doomed:
+            del self.entries[path]
 
     def _apply(self, layer: Layer) -> None:
         # Whiteouts hide what the layers below have, not what this layer adds.
-        for entry in layer.entries:
-            if entry.kind == "opaque":
-                self._remove_below(entry.path, keep_self=True)
-            elif entry.kind == "whiteout":
-                self._remove_below(entry.path, keep_self=False)
+        self._remove(
+            {e.path for e in layer.entries if e.kind == "whiteout"},
+            {e.path for e in layer.entries if e.kind == "opaque"},
+        )
+        replaced_dirs = set()
         for entry in layer.entries:
             if entry.kind in ("opaque", "whiteout"):
                 continue
             previous = self.entries.get(entry.path)
             if previous is not None and previous.kind == "dir" and entry.kind != "dir":
-                self._remove_below(entry.path, keep_self=False)
+                replaced_dirs.add(entry.path)
             if entry.kind == "hardlink":
                 target = self.entries.get(entry.link)
                 entry = replace(target, path=entry.path) if target is not None else replace(entry, kind="other")
             self.entries[entry.path] = entry
+        # A folder replaced by a file or link takes its old contents with it.
+        self._remove(set(), replaced_dirs)
 
     def get(self, path: str) -> Entry | None:
         """The entry at exactly ``path`` (no link followed)."""

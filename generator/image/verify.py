@@ -418,8 +418,13 @@ def _telemetry(run: _Run, image: str) -> None:
 
 
 def _ports(inspected: dict[str, Any]) -> list[int]:
-    exposed = (inspected.get("Config") or {}).get("ExposedPorts") or {}
-    return sorted(int(str(k).partition("/")[0]) for k in exposed if str(k).partition("/")[0].isdigit())
+    """The exposed ports, the one the config's ``PORT`` names first (the generated servers read it)."""
+    config = inspected.get("Config") or {}
+    exposed = config.get("ExposedPorts") or {}
+    ports = sorted(int(str(k).partition("/")[0]) for k in exposed if str(k).partition("/")[0].isdigit())
+    env = dict(str(item).partition("=")[::2] for item in config.get("Env") or [])
+    named = int(env["PORT"]) if env.get("PORT", "").isdigit() else None
+    return sorted(ports, key=lambda port: port != named)
 
 
 def _sidecar_flags(run: _Run, image: str, uid: int, timeout: float) -> None:
