@@ -128,6 +128,11 @@ def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str,
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
     check.add_argument("--config", metavar="FILE", help="settings, as for byoi check (default: the nearest .byoi.yaml)")
     check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
+    check.add_argument(
+        "--engine",
+        choices=("podman", "docker"),
+        help="export an image reference with it (default: podman, else docker)",
+    )
     verify = commands.add_parser(
         "verify",
         help="run a built image the way the platform does",
@@ -166,7 +171,7 @@ def _check_image(args: argparse.Namespace) -> int:
         target = args.target or config.target
         if target is None:
             raise ImageCheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
-        findings = check_image(args.image, target, config)
+        findings = check_image(args.image, target, config, engine=args.engine)
     except (ImageError, ImageCheckError, ConfigError) as err:
         print(f"byoi: error: {err}", file=sys.stderr)
         return 2

@@ -224,17 +224,26 @@ def _blob(root: Path, data: bytes) -> dict[str, Any]:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
+def _compressed(data: bytes, compression: str) -> bytes:
+    if compression == "gzip":
+        return gzip.compress(data, mtime=0)
+    if compression == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdCompressor().compress(data))
+    return data
+
+
 def oci_layout(
-    root: Path, image_config: dict[str, Any], layers: Sequence[Sequence[File]], *, compress: bool = True
+    root: Path, image_config: dict[str, Any], layers: Sequence[Sequence[File]], *, compression: str = "gzip"
 ) -> Path:
-    """An OCI layout folder (gzip layers by default), its index naming one manifest."""
+    """An OCI layout folder (layers gzip, zstd or plain: ``compression=""``), its index naming one manifest."""
     root.mkdir(parents=True)
     (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    layer_type = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if compress else "")
+    layer_type = "application/vnd.oci.image.layer.v1.tar" + (f"+{compression}" if compression else "")
     descriptors = []
     for files in layers:
-        data = layer_bytes(files)
-        blob = gzip.compress(data, mtime=0) if compress else data
+        blob = _compressed(layer_bytes(files), compression)
         descriptors.append({"mediaType": layer_type, **_blob(root, blob)})
     manifest = {
         "schemaVersion": 2,

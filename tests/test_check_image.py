@@ -98,10 +98,15 @@ def test_clean_byoc_archive_without_a_command_has_no_finding(tmp_path: Path) -> 
     assert check(image, "foundry-byoc") == (0, [])
 
 
-def test_oci_layout_folder_and_oci_archive_with_gzip_layers_read_the_same(tmp_path: Path) -> None:
-    layout = oci_layout(tmp_path / "layout", model_config(user="1000"), model_layers())
-    archive = oci_archive(tmp_path / "image.oci.tar", model_config(user="1000"), model_layers())
-    for image in (layout, archive):
+def test_oci_layouts_and_archives_with_gzip_zstd_and_plain_layers_read_the_same(tmp_path: Path) -> None:
+    image_config, layers = model_config(user="1000"), model_layers()
+    images = [
+        oci_layout(tmp_path / "gzip", image_config, layers),
+        oci_layout(tmp_path / "zstd", image_config, layers, compression="zstd"),
+        oci_layout(tmp_path / "plain", image_config, layers, compression=""),
+        oci_archive(tmp_path / "image.oci.tar", image_config, layers),
+    ]
+    for image in images:
         status, found = check(image, "foundry-byoc")
         assert status == 1
         assert codes(found) == ["IM405"]

@@ -74,12 +74,14 @@ def no_leftover_containers() -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The default project of each target (and the sidecar's server mode), built once."""
+    """The default project of each target (and the SageMaker Distribution base, the sidecar's server
+    mode), built once."""
     engine.require_engine()
     engine.ensure_standin_images()
     root = tmp_path_factory.mktemp("verify")
     projects = {
         "sagemaker-code-editor": ("sagemaker-code-editor",),
+        "sagemaker-distribution": ("sagemaker-code-editor", "--base", "sagemaker-distribution"),
         "foundry-sidecar": ("foundry-sidecar",),
         "foundry-sidecar-server": ("foundry-sidecar", "--mode", "server"),
         "foundry-byoc": ("foundry-byoc",),
@@ -125,6 +127,15 @@ def plant(tmp_path: Path, planted: list[str], base: str, name: str, *lines: str)
     [
         (
             "sagemaker-code-editor",
+            "sagemaker-code-editor",
+            [
+                "the image's user is 1000:100",
+                "answers on 8888 under /codeeditor/default/ with no token, as 1000:100",
+                "the working folder is in /home/sagemaker-user and writable",
+            ],
+        ),
+        (
+            "sagemaker-distribution",
             "sagemaker-code-editor",
             [
                 "the image's user is 1000:100",

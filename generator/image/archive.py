@@ -320,8 +320,9 @@ def _read_store(store: _Store, source: str, keep: Keep) -> Image:
     )
 
 
-def read_image(source: str, keep: Keep, *, env: dict[str, str] | None = None) -> Image:
-    """Read the image ``source`` names: an archive, an OCI layout folder or a local image reference."""
+def read_image(source: str, keep: Keep, *, env: dict[str, str] | None = None, engine: str | None = None) -> Image:
+    """Read the image ``source`` names: an archive, an OCI layout folder or a local image reference
+    (exported by ``engine``, else by podman or docker, whichever has it)."""
     path = Path(source)
     if path.is_dir():
         return _read_store(_FolderStore(path), source, keep)
@@ -331,25 +332,26 @@ def read_image(source: str, keep: Keep, *, env: dict[str, str] | None = None) ->
                 return _read_store(_TarStore(tar), source, keep)
         except tarfile.TarError as err:
             raise ImageError(f"{source} is not a tar archive ({err}); give a docker-archive or OCI archive") from None
-    with _exported(source, env) as archive:
+    with _exported(source, env, engine) as archive:
         image = read_image(str(archive), keep)
     image.source = source
     return image
 
 
-def engines() -> list[str]:
-    """The container engines on PATH that can export and run images, podman first."""
-    return [name for name in ("podman", "docker") if shutil.which(name)]
+def engines(wanted: str | None = None) -> list[str]:
+    """The container engines on PATH that can export images: ``wanted``, else podman and docker."""
+    return [name for name in ([wanted] if wanted else ["podman", "docker"]) if shutil.which(name)]
 
 
 @contextlib.contextmanager
-def _exported(reference: str, env: dict[str, str] | None) -> Iterator[Path]:
+def _exported(reference: str, env: dict[str, str] | None, wanted: str | None) -> Iterator[Path]:
     """``reference`` saved to a temporary docker-archive by the first engine that has it."""
-    found = engines()
+    found = engines(wanted)
     if not found or reference.startswith(("/", ".")) or reference.endswith((".tar", ".tar.gz")):
+        names = wanted or "neither podman nor docker"
         raise ImageError(
             f"{reference} is not a file or folder"
-            + ("" if found else ", and neither podman nor docker is on PATH to export an image of that name")
+            + ("" if found else f", and {names} is not on PATH to export an image of that name")
         )
     folder = Path(tempfile.mkdtemp(prefix="byoi-image-"))
     try:

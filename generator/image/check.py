@@ -36,9 +36,13 @@ def check_loaded(image: Image, target: str, config: CheckConfig | None = None) -
 
 
 def check_image(
-    source: str, target: str, config: CheckConfig | None = None, env: dict[str, str] | None = None
+    source: str,
+    target: str,
+    config: CheckConfig | None = None,
+    env: dict[str, str] | None = None,
+    engine: str | None = None,
 ) -> list[Finding]:
     """Read the image ``source`` names (archive, OCI layout or reference) and check it for ``target``."""
     if target not in TARGETS:
         raise ImageCheckError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
-    return check_loaded(read_image(source, keep, env=env), target, config)
+    return check_loaded(read_image(source, keep, env=env, engine=engine), target, config)
