@@ -312,8 +312,15 @@ def _sagemaker(run: _Run, image: str, upgrade_from: str | None, timeout: float) 
             if proc.returncode != 0:
                 raise _StepFailed(f"{where[0]} is not writable: {_last(proc.stderr)}")
             detail.append(where[0])
-        if upgrade_from is not None:
-            _upgrade_kept(run, name, home)
+        if upgrade_from is None:
+            return
+        _upgrade_kept(run, name, home, "")
+        # Code-OSS marks extensions no manifest lists as removed at one start and deletes
+        # them at the next: only a second start shows that loss.
+        run.engine.stop(name)
+        again = _start_space(run, image, home, timeout, "started again: ")
+        if again is not None:
+            _upgrade_kept(run, again, home, " after a second start")
 
 
 def _as_a_user(home: Path) -> None:
@@ -363,15 +370,27 @@ def _settings_file(home: Path) -> Path:
     return found[0] if found else _home_data(home) / "data" / "User" / "settings.json"
 
 
-def _upgrade_kept(run: _Run, name: str, home: Path) -> None:
+def _marked_removed(extensions: Path, names: list[str]) -> list[str]:
+    """The extensions among ``names`` that Code-OSS's ``.obsolete`` marks as removed."""
+    try:
+        obsolete = json.loads((extensions / ".obsolete").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [n for n in names if isinstance(obsolete, dict) and obsolete.get(n) is True]
+
+
+def _upgrade_kept(run: _Run, name: str, home: Path, when: str) -> None:
+    """The user's extension and setting are still there, and the image's extensions are in the home."""
     extensions = _home_data(home) / "extensions"
-    with run.step("the user's extension and setting are kept") as detail:
+    listing = extensions / "extensions.json"
+    with run.step(f"the user's extension and setting are kept{when}") as detail:
         own = extensions / USER_EXTENSION
         if not (own / "package.json").is_file():
             raise _StepFailed(f"{USER_EXTENSION} is gone from the home's extensions folder")
-        listing = extensions / "extensions.json"
         if listing.is_file() and USER_EXTENSION not in listing.read_text(encoding="utf-8"):
             raise _StepFailed(f"extensions.json no longer lists {USER_EXTENSION}")
+        if _marked_removed(extensions, [USER_EXTENSION]):
+            raise _StepFailed(f".obsolete marks {USER_EXTENSION} as removed: the server will delete it")
         try:
             kept = json.loads(_settings_file(home).read_text(encoding="utf-8")).get(USER_SETTING)
         except (OSError, ValueError) as err:
@@ -379,17 +398,19 @@ def _upgrade_kept(run: _Run, name: str, home: Path) -> None:
         if kept != "kept":
             raise _StepFailed(f"settings.json lost {USER_SETTING}")
         detail.append(f"{USER_EXTENSION} and {USER_SETTING}")
-    with run.step("the new image's extensions are in the home") as detail:
+    with run.step(f"the new image's extensions are in the home{when}") as detail:
         image_dir = f"{CODE_EDITOR.image_server_data_dir}/extensions"
         proc = run.engine.run("exec", name, FOUNDRY.telemetry_shell, "-c", f'ls -1 "{image_dir}" 2>/dev/null || true')
         baked = [n for n in proc.stdout.split() if not n.startswith(".") and n != "extensions.json"]
         missing = [n for n in baked if not (extensions / n).exists() and not (extensions / n).is_symlink()]
-        listing = extensions / "extensions.json"
         if listing.is_file():
             text = listing.read_text(encoding="utf-8")
             missing += [n for n in baked if n not in missing and n not in text]
         if missing:
             raise _StepFailed(f"not in the home (or not listed in extensions.json): {', '.join(missing)}")
+        removed = _marked_removed(extensions, baked)
+        if removed:
+            raise _StepFailed(f".obsolete marks {', '.join(removed)} as removed: the server will delete them")
         detail.append(", ".join(baked) if baked else "the image bakes in no extension")
 
 
