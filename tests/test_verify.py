@@ -295,3 +295,38 @@ def test_verify_without_an_engine_is_one_line_and_status_2(tmp_path: Path) -> No
         [*byoi_command(), "verify", "x:1", "--target", "foundry-byoc"], env=env, capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "not on PATH" in proc.stderr
+
+
+# --------------------------------------------------------------------------- build.sh
+
+
+def test_build_sh_checks_the_built_image_and_stops_before_pushing_on_an_error(tmp_path: Path) -> None:
+    """With byoi on PATH, build.sh runs byoi check-image on what it built; an error stops the push."""
+    engine.require_engine()
+    engine.ensure_standin_images()
+    name = f"byoc-build-check-{SUFFIX}"
+    project = tmp_path / "byoc"
+    run_byoi("new", "foundry-byoc", "-o", str(project), "--no-input", "--name", name, check=True)
+    env = {
+        **engine.engine_env(),
+        "DOCKER": "podman",
+        "PATH": f"{Path(byoi_command()[0]).parent}:{os.environ['PATH']}",
+        "FOUNDRY_USERNAME": "tester",
+        "FOUNDRY_TOKEN": "never-used",
+    }
+    try:
+        clean = subprocess.run(["./build.sh"], cwd=project, env=env, capture_output=True, text=True, check=False)
+        assert clean.returncode == 0, clean.stdout + clean.stderr
+        assert f"checked {name}:0.1.0 with byoi check-image" in clean.stdout
+
+        with (project / "Dockerfile").open("a") as dockerfile:
+            dockerfile.write("USER 1001\n")
+        # The registry is never reached: the check stops the script before docker login.
+        planted = subprocess.run(
+            ["./build.sh", "--registry", "127.0.0.1:9"], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert planted.returncode == 1, planted.stdout + planted.stderr
+        assert "IM405 error" in planted.stdout and "fix them before pushing" in planted.stderr
+        assert "Login" not in planted.stdout + planted.stderr and "pushed" not in planted.stdout
+    finally:
+        engine.remove_image(f"localhost/{name}:0.1.0")

@@ -27,7 +27,7 @@ fi
 
 "$docker" build --platform linux/amd64 --tag "$image:$tag" .
 echo "built $image:$tag"
-
+{{ partial("check-image.sh") }}
 repository="${1:-${ECR_REPOSITORY_URI:-}}"
 if [[ -z "$repository" ]]; then
     exit 0
