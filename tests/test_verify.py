@@ -330,3 +330,29 @@ def test_build_sh_checks_the_built_image_and_stops_before_pushing_on_an_error(tm
         assert "Login" not in planted.stdout + planted.stderr and "pushed" not in planted.stdout
     finally:
         engine.remove_image(f"localhost/{name}:0.1.0")
+
+
+# --------------------------------------------------------------------------- projects that work
+
+
+def test_model_on_a_base_without_python_gets_python_and_serves_predictions(tmp_path: Path, planted: list[str]) -> None:
+    """``--base-image debian:bookworm-slim``: Debian's image has no Python, so the project installs
+    python3 with apt-get. The stand-in is the suite's Debian image with Python purged."""
+    engine.require_engine()
+    engine.ensure_standin_images()
+    no_python = plant(
+        tmp_path,
+        planted,
+        engine.BASE_IMAGE,
+        "debian-without-python",
+        "RUN apt-get purge -y --auto-remove python3 python3-minimal python3.11 python3.11-minimal"
+        " && ! command -v python3",
+    )
+    out = tmp_path / "model"
+    run_byoi("new", "foundry-model", "-o", str(out), "--no-input", "--base-image", "debian:bookworm-slim", check=True)
+    image = tag("model-on-debian")
+    planted.append(image)
+    engine.build(out, image, extra_args=["--from", no_python])
+    assert check_image(image, "foundry-model") == []
+    status, seen, output = verify(image, "foundry-model")
+    assert status == 0 and seen["answers a prediction (POST /predict)"], output
