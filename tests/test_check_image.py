@@ -116,6 +116,15 @@ def test_oci_layouts_and_archives_with_gzip_zstd_and_plain_layers_read_the_same(
 # --------------------------------------------------------------------------- the five defect classes
 
 
+def test_docker_save_piped_through_gzip_reads_too(tmp_path: Path) -> None:
+    import gzip
+
+    image = docker_archive(tmp_path / "model.tar", model_config(architecture="arm64"), model_layers())
+    packed = tmp_path / "model.tar.gz"
+    packed.write_bytes(gzip.compress(image.read_bytes()))
+    assert codes(check(packed, "foundry-model")[1]) == ["IM401"]
+
+
 def test_uid_changed_is_caught_for_sagemaker_and_byoc(tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "sm.tar", sagemaker_config(user="1001:100"), sagemaker_layers())
     status, found = check(image, "sagemaker-code-editor")

@@ -328,10 +328,11 @@ def read_image(source: str, keep: Keep, *, env: dict[str, str] | None = None, en
         return _read_store(_FolderStore(path), source, keep)
     if path.is_file():
         try:
-            with tarfile.open(path, mode="r:") as tar:
+            # "r:*": a docker save piped through gzip reads too (more slowly: no seeking in gzip).
+            with tarfile.open(path, mode="r:*") as tar:
                 return _read_store(_TarStore(tar), source, keep)
-        except tarfile.TarError as err:
-            raise ImageError(f"{source} is not a tar archive ({err}); give a docker-archive or OCI archive") from None
+        except tarfile.TarError:
+            raise ImageError(f"{source} is not a tar archive; give a docker-archive or OCI archive") from None
     with _exported(source, env, engine) as archive:
         image = read_image(str(archive), keep)
     image.source = source
