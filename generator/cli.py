@@ -249,11 +249,13 @@ def _check(args: argparse.Namespace) -> int:
     from generator.check import CheckError, check_paths, failed
     from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
     from generator.report import render
+    from generator.rules import IMAGE_RULE_CODES
     from generator.rules.registry import RULES, rules_for
 
     try:
         found = Path(args.config) if args.config else find_config(Path.cwd())
-        config = load_config(found, frozenset(RULES)) if found is not None else CheckConfig()
+        known = frozenset(RULES) | frozenset(IMAGE_RULE_CODES)
+        config = load_config(found, known) if found is not None else CheckConfig()
         target = args.target or config.target
         if target is None:
             raise CheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")

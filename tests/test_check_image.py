@@ -335,9 +335,20 @@ def test_text_and_sarif_output_and_no_fail(tmp_path: Path) -> None:
 
 def test_settings_file_ignores_an_image_rule(tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "arm.tar", model_config(architecture="arm64"), model_layers())
-    (tmp_path / ".byoi.yaml").write_text("target: foundry-model\nignored: [IM401]\n")
+    (tmp_path / ".byoi.yaml").write_text("target: foundry-model\nignored: [IM401, BY102]\n")
     proc = run_byoi("check-image", str(image), cwd=tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    # The same settings file serves byoi check, which knows the image codes without loading the rules.
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12.12-slim-bookworm\nUSER 5001\n")
+    proc = run_byoi("check", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_image_rule_codes_declared_for_byoi_check_are_the_image_rules() -> None:
+    from generator.image.rules import IMAGE_RULES
+    from generator.rules import IMAGE_RULE_CODES
+
+    assert sorted(IMAGE_RULE_CODES) == sorted(IMAGE_RULES)
 
 
 @pytest.mark.parametrize(
