@@ -22,8 +22,28 @@ class AnswerError(ValueError):
 
 
 @dataclass(frozen=True)
+class When:
+    """The condition under which a question applies: another answer has one of some values.
+
+    The wizard asks the question only then (right after the answer it depends on), and
+    ``--help`` says when it applies.
+    """
+
+    name: str
+    values: tuple[Any, ...]
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """True when ``answers`` (parsed values by field name) give the question a reason to be asked."""
+        return answers.get(self.name) in self.values
+
+    def __str__(self) -> str:
+        flag = "--" + self.name.replace("_", "-")
+        return f"only with {flag} {' or '.join(str(v) for v in self.values)}"
+
+
+@dataclass(frozen=True)
 class Option:
-    """One question a target asks: a flag, an answers-file key, a cookiecutter variable."""
+    """One question a target asks: a flag, an answers-file key, a cookiecutter variable, a wizard question."""
 
     help: str
     parse: Callable[[Any], Any]
@@ -33,6 +53,7 @@ class Option:
     metavar: str | None = None
     boolean: bool = False
     path: bool = False
+    when: When | None = None
 
 
 def option(
@@ -45,13 +66,14 @@ def option(
     choices: Sequence[str] | None = None,
     metavar: str | None = None,
     path: bool = False,
+    when: When | None = None,
 ) -> Any:
     """Declare a dataclass field that is also a question.
 
     ``parse`` turns one raw value (a string from a flag, or a YAML scalar) into its
     typed value, raising :class:`AnswerError`. With ``multiple``, the field holds a
     tuple and ``parse`` is applied to each item. ``path`` marks file answers, which an
-    answers file gives relative to itself.
+    answers file gives relative to itself. ``when`` says when the question applies.
     """
     boolean = isinstance(default, bool)
     if parse is None:
@@ -67,6 +89,7 @@ def option(
         metavar=metavar,
         boolean=boolean,
         path=path,
+        when=when,
     )
     if multiple:
         return field(default=tuple(default), metadata={"option": meta})

@@ -17,6 +17,5 @@ def answers_file_text(answers: CommonAnswers) -> str:
 
     return (
         "# Answers byoi used for this project. Re-generate with:\n"
-        f"#   byoi new --config {ANSWERS_FILE} -o DIR --no-input\n"
-        + yaml.safe_dump(answers.to_file(), sort_keys=False)
+        f"#   byoi new --config {ANSWERS_FILE} -o DIR --no-input\n" + yaml.safe_dump(answers.to_file(), sort_keys=False)
     )

@@ -55,7 +55,7 @@ def parse_project_slug(value: Any) -> str:
     text = str(value)
     if not _SLUG.match(text) or ".." in text:
         raise AnswerError(
-            f"{text!r} is not a folder name; use letters, digits, '.', '_' and '-' "
+            f"{PROJECT_SLUG}: {text!r} is not a folder name; use letters, digits, '.', '_' and '-' "
             "(no '/', no '..', not starting with '.' or '-')"
         )
     return text
@@ -85,7 +85,7 @@ def _items(name: str, value: Any) -> list[Any]:
         except ValueError:
             items = None
         if not isinstance(items, list) or not all(isinstance(i, (str, int)) for i in items):
-            raise AnswerError(f"{name}: {text!r} is not a JSON list of strings; use e.g. [\"a\", \"b\"]")
+            raise AnswerError(f'{name}: {text!r} is not a JSON list of strings; use e.g. ["a", "b"]')
         return items
     return [text]
 

@@ -118,7 +118,9 @@ def render_tree(template: Path, cookiecutter: dict[str, Any], dest: Path) -> lis
     use. Each file keeps its template's first line ending and permission bits.
     Returns the files written, relative to ``dest``.
     """
-    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, extensions=[ByoiExtension], **JINJA_SETTINGS)
+    env = Environment(
+        undefined=StrictUndefined, keep_trailing_newline=True, extensions=[ByoiExtension], **JINJA_SETTINGS
+    )
     context = {"cookiecutter": cookiecutter}
     source_root = template / PROJECT_DIR_TEMPLATE
     dest.mkdir()
