@@ -10,13 +10,15 @@ command on the same answers and require byte-identical output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, pass_context
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.bccache import Bucket
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
@@ -82,13 +84,48 @@ def render_data(answers: Any) -> dict[str, Any]:
 
 @pass_context
 def _partial(ctx: Context, name: str) -> str:
-    # Compiled once per environment: every Dockerfile includes the same few snippets.
-    cache: dict[str, Any] = ctx.environment.__dict__.setdefault("_byoi_partials", {})
-    template = cache.get(name)
-    if template is None:
-        source = (templates_dir() / "_partials" / name).read_text(encoding="utf-8")
-        template = cache[name] = ctx.environment.from_string(source)
+    env = ctx.environment
+    template: Any
+    if isinstance(env.loader, FileSystemLoader) and env.loader.searchpath == [str(templates_dir())]:
+        template = env.get_template(f"_partials/{name}")  # byoi's own environment: compiled once, cached
+    else:
+        # cookiecutter's environment, whose loader looks elsewhere: compiled once per environment.
+        cache: dict[str, Any] = env.__dict__.setdefault("_byoi_partials", {})
+        template = cache.get(name)
+        if template is None:
+            source = (templates_dir() / "_partials" / name).read_text(encoding="utf-8")
+            template = cache[name] = env.from_string(source)
     return str(template.render(ctx.get_all()))
+
+
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Compiled templates kept between runs (Jinja checks each against its source).
+
+    Compiling the templates is most of what ``byoi new`` would otherwise spend its time
+    on. The cache is an optimisation only: where it cannot be read or written, byoi
+    compiles the templates again.
+    """
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> _CompiledTemplates | None:
+    """``$XDG_CACHE_HOME/byoi/templates`` (default ``~/.cache``), or None where it cannot be made."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "byoi", "templates")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(directory)
 
 
 def shell_quote(value: Any) -> str:
@@ -119,7 +156,12 @@ def render_tree(template: Path, cookiecutter: dict[str, Any], dest: Path) -> lis
     Returns the files written, relative to ``dest``.
     """
     env = Environment(
-        undefined=StrictUndefined, keep_trailing_newline=True, extensions=[ByoiExtension], **JINJA_SETTINGS
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        extensions=[ByoiExtension],
+        loader=FileSystemLoader(str(templates_dir())),
+        bytecode_cache=_bytecode_cache(),
+        **JINJA_SETTINGS,
     )
     context = {"cookiecutter": cookiecutter}
     source_root = template / PROJECT_DIR_TEMPLATE
@@ -145,7 +187,7 @@ def render_tree(template: Path, cookiecutter: dict[str, Any], dest: Path) -> lis
             if not name:
                 continue
             infile = Path(root) / f
-            text = env.from_string(infile.read_text(encoding="utf-8")).render(context)
+            text = env.get_template(infile.relative_to(templates_dir()).as_posix()).render(context)
             outfile = out_root / name
             with outfile.open("w", encoding="utf-8", newline=_newline(infile)) as fh:
                 fh.write(text)
