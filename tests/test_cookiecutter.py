@@ -136,9 +136,7 @@ def test_cookiecutter_config_file_gives_lists_as_yaml_lists(tmp_path: Path) -> N
     answers = {"pip_packages": ["pkg[extra]>=1,<2", "httpx"], "apt_packages": ["jq"]}
     user_config = tmp_path / "cc-config.yaml"
     user_config.write_text(yaml.safe_dump({"default_context": answers}))
-    proc = cookiecutter(
-        tmp_path / "cc", REPO / "templates" / "foundry-byoc", extra=("--config-file", str(user_config))
-    )
+    proc = cookiecutter(tmp_path / "cc", REPO / "templates" / "foundry-byoc", extra=("--config-file", str(user_config)))
     assert proc.returncode == 0, proc.stderr
     config = tmp_path / "answers.yaml"
     config.write_text(yaml.safe_dump({"target": "foundry-byoc", **answers}))
