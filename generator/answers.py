@@ -36,9 +36,13 @@ class When:
         """True when ``answers`` (parsed values by field name) give the question a reason to be asked."""
         return answers.get(self.name) in self.values
 
+    @property
+    def flag(self) -> str:
+        """The flag of the answer this depends on."""
+        return "--" + self.name.replace("_", "-")
+
     def __str__(self) -> str:
-        flag = "--" + self.name.replace("_", "-")
-        return f"only with {flag} {' or '.join(str(v) for v in self.values)}"
+        return f"only with {self.flag} {' or '.join(str(v) for v in self.values)}"
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,18 @@ def build_answers(cls: type[A], raw: Mapping[str, Any]) -> A:
     check = getattr(answers, "check", None)
     if check is not None:
         check()
+    check_conditions(answers)
     return answers
+
+
+def check_conditions(answers: Any) -> None:
+    """Refuse an answer given where its ``when`` condition does not hold (it would be ignored)."""
+    for q in questions(type(answers)):
+        when = q.option.when
+        if when is None or getattr(answers, q.name) == q.default:
+            continue
+        if not when.holds({when.name: getattr(answers, when.name)}):
+            raise AnswerError(f"{q.flag} applies {when}; drop {q.flag}, or add {when.flag} {when.values[0]}")
 
 
 def load_answers_file(path: Path) -> dict[str, Any]:

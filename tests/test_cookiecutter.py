@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import REPO, run_byoi
+from support import REPO, byoi_command, run_byoi
 
 from generator.cookiecutter_ext import (
     cookiecutter_variables,
@@ -209,6 +209,30 @@ def test_byoi_new_never_renders_an_answer_as_template_code(tmp_path: Path) -> No
     text = "".join(v[0].decode() for v in files(tmp_path / "p").values())
     assert "{{ 7 * 7 }}" in text and "{% raw %}" in text
     assert yaml.safe_load((tmp_path / "p" / "byoi.yaml").read_text())["command_line"] == command
+
+
+def test_the_compiled_template_cache_changes_nothing(tmp_path: Path) -> None:
+    # byoi new keeps compiled templates in $XDG_CACHE_HOME/byoi/templates: cold, warm,
+    # corrupted or impossible to create, the project is the same.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cache = tmp_path / "cache"
+    written = []
+    for i, home in enumerate([cache, cache, cache, blocker]):
+        if i == 2:
+            for compiled in (cache / "byoi" / "templates").iterdir():
+                compiled.write_bytes(b"not bytecode")
+        out = tmp_path / f"p{i}"
+        subprocess.run(
+            [*byoi_command(), "new", "foundry-sidecar", "-o", str(out), "--no-input", "--mode", "server"],
+            env={**os.environ, "XDG_CACHE_HOME": str(home)},
+            check=True,
+            capture_output=True,
+        )
+        written.append(files(out))
+        if i == 0:
+            assert len(list((cache / "byoi" / "templates").iterdir())) >= 5  # the templates it rendered
+    assert all(w == written[0] for w in written)
 
 
 @pytest.fixture(scope="session")

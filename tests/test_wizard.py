@@ -161,3 +161,53 @@ def test_the_non_interactive_path_does_not_import_the_wizard(target: str, tmp_pa
     top = {name.split(".")[0] for name in imported}
     assert not top & {"questionary", "prompt_toolkit", "cookiecutter", "generator.wizard"}
     assert "generator.wizard" not in imported
+
+
+@pytest.mark.slow
+def test_answers_that_fail_together_are_explained_and_asked_again(tmp_path: Path) -> None:
+    flags = ["--name", "b", "--image-tag", "1", "--base-image", "debian:12.8-slim", "--telemetry"]
+    child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
+    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1"):
+        answer(child, prompt, "")
+    answer(child, "uid: numeric user id", CLEAR + "7001")  # a valid uid, but not the one BYOC runs as
+    for prompt in (r"port #1", r"apt-package #1"):
+        answer(child, prompt, "")
+    child.expect(r"--uid 7001: bring-your-own-container transforms run as user 5001 exactly")
+    # every question again, the answers so far as defaults
+    for prompt in ("name: image", "image-tag: tag", r"pip-package #1", r"env #1", r"ca-cert #1", "base-image: base"):
+        answer(child, prompt, "")
+    answer(child, "uid: numeric user id", CLEAR + "5001")
+    for prompt in (r"port #1", r"apt-package #1"):
+        answer(child, prompt, "")
+    child.expect("telemetry")
+    child.send(ENTER)
+    child.expect("Write it")
+    child.send("y")
+    assert finish(child) == 0
+    run_byoi("new", "foundry-byoc", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "b") == files(tmp_path / "flags")
+
+
+@pytest.mark.parametrize(
+    ("target", "flags", "message"),
+    [
+        (
+            "sagemaker-code-editor",
+            ["--base", "sagemaker-distribution", "--python-version", "3.11"],
+            "byoi: error: --python-version applies only with --base micromamba; drop --python-version, "
+            "or add --base micromamba\n",
+        ),
+        (
+            "foundry-sidecar",
+            ["--port", "8081"],
+            "byoi: error: --port applies only with --mode server; drop --port, or add --mode server\n",
+        ),
+    ],
+)
+def test_flags_refuse_an_answer_whose_condition_does_not_hold(
+    target: str, flags: list[str], message: str, tmp_path: Path
+) -> None:
+    # The condition the wizard uses to skip a question (declared next to the option) also validates flags.
+    proc = run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", *flags)
+    assert (proc.returncode, proc.stderr) == (2, message)
+    assert not (tmp_path / "p").exists()
