@@ -151,6 +151,37 @@ def test_repository_root_offers_the_targets_and_writes_the_first(tmp_path: Path)
     assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
 
 
+@pytest.mark.slow
+def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tmp_path: Path) -> None:
+    import pexpect
+
+    home = tmp_path / "home"
+    home.mkdir()
+    child = pexpect.spawn(
+        COOKIECUTTER,
+        [str(REPO), "-o", "out"],
+        cwd=str(tmp_path),
+        env={**os.environ, "HOME": str(home)},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 250),
+    )
+    child.expect("Select a template")
+    for name in TARGET_NAMES:
+        child.expect(name)
+    child.expect("Choose from")
+    child.sendline("2")  # foundry-sidecar
+    for number in range(1, 15):
+        child.expect(rf"\[{number}/14\]")
+        child.expect(r": $")
+        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest as they are
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    run_byoi("new", "foundry-sidecar", "-o", str(tmp_path / "byoi"), "--no-input", "--uid", "7001", check=True)
+    assert files(tmp_path / "out" / "project") == files(tmp_path / "byoi")
+
+
 BAD = [
     ("sagemaker-code-editor", "image_tag=latest", "error: --image-tag: 'latest' is refused"),
     ("foundry-sidecar", "uid=0", "error: --uid: 0 is root"),
