@@ -26,11 +26,13 @@ class When:
     """The condition under which a question applies: another answer has one of some values.
 
     The wizard asks the question only then (right after the answer it depends on), and
-    ``--help`` says when it applies.
+    ``--help`` says when it applies. With ``refuse`` (the default), an answer given
+    otherwise is refused, since it would be ignored; without, it is only not asked.
     """
 
     name: str
     values: tuple[Any, ...]
+    refuse: bool = True
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """True when ``answers`` (parsed values by field name) give the question a reason to be asked."""
@@ -42,7 +44,7 @@ class When:
         return "--" + self.name.replace("_", "-")
 
     def __str__(self) -> str:
-        return f"only with {self.flag} {' or '.join(str(v) for v in self.values)}"
+        return f"{'only ' if self.refuse else 'asked only '}with {self.flag} {' or '.join(str(v) for v in self.values)}"
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def check_conditions(answers: Any) -> None:
     """Refuse an answer given where its ``when`` condition does not hold (it would be ignored)."""
     for q in questions(type(answers)):
         when = q.option.when
-        if when is None or getattr(answers, q.name) == q.default:
+        if when is None or not when.refuse or getattr(answers, q.name) == q.default:
             continue
         if not when.holds({when.name: getattr(answers, when.name)}):
             raise AnswerError(f"{q.flag} applies {when}; drop {q.flag}, or add {when.flag} {when.values[0]}")

@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 ANSWERS_FILE = "byoi.yaml"
 
 # Plain (unquoted) only from a letter, '_' or '/' on (never a number, date or YAML
-# indicator), with characters that have no meaning there (':' only inside: "text:str"),
-# or a version with three or more parts (never a number: 1.2.3); a few words read as
+# indicator), then printable ASCII, which means nothing inside a block-context plain
+# scalar except ": " and " #" (a key, a comment: quoted, as is a trailing ':' or space);
+# or a version with three or more parts (never a number: 1.2.3). A few words read as
 # booleans or null.
-_PLAIN = re.compile(r"^(?:[A-Za-z_/][A-Za-z0-9_./@+=:-]*(?<!:)|[0-9]+(?:\.[0-9]+){2,})$")
+_PLAIN = re.compile(r"^(?:[A-Za-z_/][\x20-\x7e]*|[0-9]+(?:\.[0-9]+){2,})$")
 _NOT_STRINGS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 
 
@@ -35,7 +36,13 @@ def yaml_scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _NOT_STRINGS:
+    if (
+        _PLAIN.match(text)
+        and text.lower() not in _NOT_STRINGS
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith((":", " "))
+    ):
         return text
     if text.isprintable():
         return "'" + text.replace("'", "''") + "'"

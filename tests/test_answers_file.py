@@ -57,6 +57,18 @@ AWKWARD = [
     "0.1.0-rc1",
     "01.2.3",
     "1_000",
+    'GREETING=hello "$USER"',
+    "a{b}c|d&e;f`g\\h",
+    "a#b - c",
+    "echo hi",
+    "a b ",
+    "x # y",
+    "k: v",
+    "a,b,[c]",
+    "x'y\"z",
+    "Null",
+    "TRUE",
+    "pkg[extra]>=1,<2 ; x",
 ]
 
 

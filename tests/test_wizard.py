@@ -197,11 +197,6 @@ def test_answers_that_fail_together_are_explained_and_asked_again(tmp_path: Path
             "byoi: error: --python-version applies only with --base micromamba; drop --python-version, "
             "or add --base micromamba\n",
         ),
-        (
-            "foundry-sidecar",
-            ["--port", "8081"],
-            "byoi: error: --port applies only with --mode server; drop --port, or add --mode server\n",
-        ),
     ],
 )
 def test_flags_refuse_an_answer_whose_condition_does_not_hold(

@@ -76,7 +76,8 @@ class SidecarAnswers(FoundryAnswers):
         flag="--port",
         multiple=True,
         metavar="PORT",
-        when=When("mode", ("server",)),
+        # Asked only for the server; flags mode still takes --port, for a command that listens.
+        when=When("mode", ("server",), refuse=False),
     )
     # Not named "command": the CLI's own sub-command is stored under that name.
     command_line: str = option(
