@@ -151,6 +151,10 @@ def _new(args: argparse.Namespace) -> int:
         except wizard.Declined:
             print("byoi: nothing written", file=sys.stderr)
             return 1
+        except EOFError:
+            # Ctrl-D at a question: the input ended before the answers did.
+            print("\nbyoi: input ended; nothing written", file=sys.stderr)
+            return 1
         target, answers, out = plan.target, plan.answers, plan.output
     else:
         if name is None:

@@ -121,6 +121,17 @@ def test_ctrl_c_writes_nothing_and_exits_130(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_ctrl_d_ends_the_wizard_without_writing(tmp_path: Path) -> None:
+    child = spawn("new", "foundry-byoc", "-o", "never", cwd=tmp_path)
+    child.expect("name: image")
+    child.send(CLEAR + "\x04")
+    child.expect("input ended; nothing written")
+    rest = child.before or ""
+    assert finish(child) == 1
+    assert "Traceback" not in rest
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
     flags = ["--name", "b", "--image-tag", "1", "--base-image", "debian:12.8-slim", "--uid", "5001", "--telemetry"]
     child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
@@ -159,7 +170,7 @@ def test_the_non_interactive_path_does_not_import_the_wizard(target: str, tmp_pa
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "generator.templating" in imported  # the measurement sees byoi's own modules
     top = {name.split(".")[0] for name in imported}
-    assert not top & {"questionary", "prompt_toolkit", "cookiecutter", "generator.wizard"}
+    assert not top & {"questionary", "prompt_toolkit", "cookiecutter", "yaml"}
     assert "generator.wizard" not in imported
 
 
