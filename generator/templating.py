@@ -121,6 +121,8 @@ def _bytecode_cache() -> _CompiledTemplates | None:
     """``$XDG_CACHE_HOME/byoi/templates`` (default ``~/.cache``), or None where it cannot be made."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     directory = os.path.join(base, "byoi", "templates")
+    if not os.path.isabs(directory):
+        return None  # no home to speak of: never a cache in the current folder
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError:
