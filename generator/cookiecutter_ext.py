@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
@@ -232,3 +233,29 @@ class CookiecutterExtension(ByoiExtension):
         except AnswerError as err:
             sys.stderr.write(f"error: {err}\n")
             raise SystemExit(2) from None
+
+
+def write_template_files(root: Path) -> list[Path]:
+    """Write the generated cookiecutter files of the repository at ``root``; returns those written.
+
+    Run ``python -m generator.cookiecutter_ext`` after changing a target's answers (the
+    tests say when): the root ``cookiecutter.json``, and each template's
+    ``cookiecutter.json`` and ``byoi_template.py``.
+    """
+    from generator.targets import TARGETS
+
+    written = [root / "cookiecutter.json"]
+    written[0].write_text(json.dumps(root_cookiecutter_json(TARGETS), indent=2) + "\n", encoding="utf-8")
+    for target in TARGETS.values():
+        folder = root / "templates" / target.template
+        (folder / "cookiecutter.json").write_text(
+            json.dumps(cookiecutter_variables(target), indent=2) + "\n", encoding="utf-8"
+        )
+        (folder / f"{LOCAL_EXTENSION}.py").write_text(local_extension_source(), encoding="utf-8")
+        written += [folder / "cookiecutter.json", folder / f"{LOCAL_EXTENSION}.py"]
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_template_files(Path(__file__).resolve().parent.parent):
+        print(f"wrote {path}")

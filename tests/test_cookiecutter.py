@@ -59,14 +59,14 @@ def test_root_cookiecutter_json_offers_every_target() -> None:
     for name, entry in data["templates"].items():
         assert (REPO / entry["path"] / "cookiecutter.json").is_file()
         assert entry["title"] == name
-    assert data == root_cookiecutter_json(TARGETS), "regenerate cookiecutter.json"
+    assert data == root_cookiecutter_json(TARGETS), "run python -m generator.cookiecutter_ext"
 
 
 @pytest.mark.parametrize("target", TARGET_NAMES)
 def test_template_files_are_in_sync_with_the_answers_class(target: str) -> None:
     folder = REPO / "templates" / target
     on_disk = json.loads((folder / "cookiecutter.json").read_text())
-    assert on_disk == cookiecutter_variables(TARGETS[target]), f"regenerate templates/{target}/cookiecutter.json"
+    assert on_disk == cookiecutter_variables(TARGETS[target]), "run python -m generator.cookiecutter_ext"
     assert (folder / "byoi_template.py").read_text() == local_extension_source()
     # every answer is text: cookiecutter answers a bad choice or boolean with a traceback
     assert all(isinstance(v, str) for k, v in on_disk.items() if not k.startswith("_"))
