@@ -225,7 +225,10 @@ class CookiecutterExtension(ByoiExtension):
         super().__init__(environment)
         context = _cookiecutter_context(sys._getframe(1))
         if context is None:
-            return
+            # Only cookiecutter loads this extension (byoi new uses ByoiExtension). Without
+            # the context the answers could not be checked: refuse rather than skip that.
+            sys.stderr.write("error: byoi's templates need cookiecutter 2.6 or later 2.x\n")
+            raise SystemExit(2)
         cc = context["cookiecutter"]
         try:
             # cookiecutter adds _output_dir to the context just before it generates files.
