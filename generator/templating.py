@@ -28,8 +28,18 @@ PROJECT_DIR_TEMPLATE = "{{cookiecutter.project_slug}}"
 JINJA_SETTINGS: dict[str, Any] = {"trim_blocks": True, "lstrip_blocks": True}
 
 
+#: For tests only: a copy of ``templates/`` the test owns, to play a newer byoi's templates.
+TEMPLATES_ENV = "BYOI_TEMPLATES_DIR"
+
+
 def templates_dir() -> Path:
-    """The templates: inside the installed package, else the source tree."""
+    """The templates: inside the installed package, else the source tree.
+
+    ``BYOI_TEMPLATES_DIR`` overrides it; it exists for the tests of ``byoi upgrade``,
+    which need "a changed template" without editing the repository's.
+    """
+    if os.environ.get(TEMPLATES_ENV):
+        return Path(os.environ[TEMPLATES_ENV])
     here = Path(__file__).resolve().parent
     packaged = here / "templates"
     return packaged if packaged.is_dir() else here.parent / "templates"

@@ -45,11 +45,15 @@ def cookiecutter(
 
 
 def files(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``root``: its bytes and permission bits."""
+    """Every file of the project under ``root``: its bytes and permission bits.
+
+    Not ``.byoi/``: byoi's record of what it wrote (for ``byoi upgrade``) is byoi's own
+    bookkeeping, not the template's output; a project cookiecutter wrote has none.
+    """
     return {
         p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(".byoi/")
     }
 
 
