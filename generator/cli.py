@@ -156,59 +156,15 @@ def _targets() -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    import os
+    from generator.checkcmd import run_check
 
-    from generator.check import CheckError, check_paths, failed
-    from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
-    from generator.report import render
-    from generator.rules.registry import RULES, rules_for
-
-    try:
-        found = Path(args.config) if args.config else find_config(Path.cwd())
-        config = load_config(found, frozenset(RULES)) if found is not None else CheckConfig()
-        target = args.target or config.target
-        if target is None:
-            raise CheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
-        findings = check_paths([Path(p) for p in args.paths or ["."]], target, config)
-    except (CheckError, ConfigError) as err:
-        print(f"byoi: error: {err}", file=sys.stderr)
-        return 2
-    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    _write(render(findings, args.format, rules_for(target), color=color))
-    return 0 if args.no_fail or not failed(findings, config) else 1
+    return run_check(args.paths, target=args.target, fmt=args.format, config=args.config, no_fail=args.no_fail)
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from generator.rules import TARGETS as CHECK_TARGETS
-    from generator.rules.registry import RULES, rules_for
+    from generator.checkcmd import run_rules
 
-    def scope(targets: frozenset[str]) -> str:
-        if targets == frozenset(CHECK_TARGETS):
-            return "all targets"
-        return ", ".join(t for t in CHECK_TARGETS if t in targets)
-
-    if args.code:
-        rule = RULES.get(args.code.upper())
-        if rule is None:
-            print(f"byoi: error: no rule {args.code!r}; 'byoi rules' lists them", file=sys.stderr)
-            return 2
-        _write(f"{rule.code} {rule.name}: {rule.summary}\nlevel: {rule.level}; {scope(rule.targets)}\n\n{rule.doc}\n")
-        return 0
-    listed = rules_for(args.target) if args.target else [RULES[c] for c in sorted(RULES)]
-    width = max(len(scope(r.targets)) for r in listed)
-    _write("".join(f"{r.code}  {r.level:<7}  {scope(r.targets):<{width}}  {r.summary}\n" for r in listed))
-    return 0
-
-
-def _write(text: str) -> None:
-    """Print ``text``; a reader that stops early (``| head``) is not an error."""
-    import os
-
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return run_rules(args.code, args.target)
 
 
 def _with_target_from_config(argv: list[str]) -> list[str]:

@@ -213,7 +213,11 @@ class Step:
     __slots__ = ("env", "instruction", "vars", "workdir")
 
     def __init__(
-        self, instruction: Instruction, vars: Mapping[str, str | None], env: Mapping[str, str | None], workdir: str | None
+        self,
+        instruction: Instruction,
+        vars: Mapping[str, str | None],
+        env: Mapping[str, str | None],
+        workdir: str | None,
     ) -> None:
         self.instruction = instruction
         self.vars = vars

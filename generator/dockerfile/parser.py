@@ -28,6 +28,7 @@ from generator.dockerfile.shell import GO_SPACE, Lexer, ShellSyntaxError, is_spa
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     _ArgParser = Callable[[str, str], tuple[list[str], bool]]
 
@@ -116,7 +117,7 @@ class Instruction:
         self.line_map = line_map
         self._starts = [start for start, _ in line_map]
         #: Results computed from this instruction once and shared by the rules.
-        self.memo: dict[str, object] = {}
+        self.memo: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"Instruction({self.keyword!r}, {self.args!r}, lines {self.start_line}-{self.end_line})"
@@ -562,7 +563,8 @@ def _parse_string(rest: str, escape: str) -> tuple[list[str], bool]:
 
 
 #: A JSON array of strings without escapes, and its items (JSON's whitespace is these four).
-_SIMPLE_JSON = re.compile(r'\[[\t\n\r ]*(?:"[^"\\\x00-\x1f]*"[\t\n\r ]*(?:,[\t\n\r ]*"[^"\\\x00-\x1f]*"[\t\n\r ]*)*)?\]')
+_JSON_ITEM = r'"[^"\\\x00-\x1f]*"[\t\n\r ]*'
+_SIMPLE_JSON = re.compile(rf"\[[\t\n\r ]*(?:{_JSON_ITEM}(?:,[\t\n\r ]*{_JSON_ITEM})*)?\]")
 _JSON_STRING = re.compile(r'"([^"]*)"')
 
 
