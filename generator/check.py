@@ -179,7 +179,7 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise CheckError(f"cannot read {name!r}: {err}") from None
     if len(data) > MAX_DOCKERFILE_BYTES:
         raise CheckError(
-            f"{name} is larger than {MAX_DOCKERFILE_BYTES // 1024} KiB, far beyond any Dockerfile; "
+            f"{name} is larger than {MAX_DOCKERFILE_BYTES >> 20} MiB, far beyond any Dockerfile; "
             "give the path of a Dockerfile"
         )
     if b"\x00" in data[:8192]:

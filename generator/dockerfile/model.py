@@ -115,6 +115,10 @@ class ScopeView(Mapping[str, "str | None"]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def __bool__(self) -> bool:
+        # Without it, truth would count every name (len): quadratic over a stage.
+        return next(iter(self), None) is not None
+
     def __repr__(self) -> str:
         return f"ScopeView({dict(self)!r})"
 

@@ -122,7 +122,7 @@ class Lexer:
         raw_escapes: bool = False,
         skip_unset: bool = False,
     ) -> None:
-        self.env: Mapping[str, str | None] = env or {}
+        self.env: Mapping[str, str | None] = env if env is not None else {}
         self.escape = escape
         self.raw_quotes = raw_quotes
         self.raw_escapes = raw_escapes
