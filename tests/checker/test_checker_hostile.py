@@ -77,7 +77,7 @@ def test_a_link_to_a_device_as_the_path_is_refused(tmp_path: Path) -> None:
 
 def test_fifos_and_devices_in_the_build_context_are_not_read(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(
-        "FROM python:3.12.12-slim-bookworm\nCOPY . /app/\nUSER 5001\nCMD [\"/app/start.sh\"]\n", encoding="utf-8"
+        'FROM python:3.12.12-slim-bookworm\nCOPY . /app/\nUSER 5001\nCMD ["/app/start.sh"]\n', encoding="utf-8"
     )
     os.mkfifo(tmp_path / "pipe.sh")
     (tmp_path / "zero.sh").symlink_to("/dev/zero")

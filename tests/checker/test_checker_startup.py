@@ -73,9 +73,7 @@ def imported(*args: str, cwd: Path) -> set[str]:
     command.insert(1, "-X")
     command.insert(2, "importtime")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
-    proc = subprocess.run(
-        [*command, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+    proc = subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=60, check=False)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     modules = set()
     for line in proc.stderr.splitlines():
