@@ -11,10 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from generator import __version__
-from generator.answers import AnswerError, Question, questions
+
+# The answers module (and the dataclasses behind it) is imported where it is used:
+# `byoi --help` and `byoi check` need none of it.
+if TYPE_CHECKING:
+    from generator.answers import Question
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +65,7 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
 
 
 def _add_targets(targets: argparse._SubParsersAction[Any]) -> None:
+    from generator.answers import questions
     from generator.targets import TARGETS
 
     for target in TARGETS.values():
@@ -114,7 +119,7 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from generator.answers import load_answers_file, merge_sources
+    from generator.answers import AnswerError, load_answers_file, merge_sources, questions
     from generator.render import write_project
     from generator.targets import TARGETS
 
@@ -147,12 +152,9 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _targets() -> int:
-    from generator.targets import TARGETS
+    from generator.entry import list_targets
 
-    width = max(len(n) for n in TARGETS)
-    for target in TARGETS.values():
-        print(f"{target.name:<{width}}  {target.summary}")
-    return 0
+    return list_targets()
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -178,9 +180,9 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
     for i, arg in enumerate(argv):
         path = argv[i + 1] if arg == "--config" and i + 1 < len(argv) else arg.partition("=")[2]
         if arg == "--config" or arg.startswith("--config="):
-            try:
-                from generator.answers import load_answers_file
+            from generator.answers import AnswerError, load_answers_file
 
+            try:
                 target = load_answers_file(Path(path)).get("target")
             except AnswerError:
                 return argv  # reported properly once parsed
@@ -194,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(with_targets=bool(words) and words[0] == "new")
     args = parser.parse_args(_with_target_from_config(words))
+    from generator.answers import AnswerError
+
     try:
         if args.command == "new":
             return _new(args)

@@ -2,8 +2,9 @@
 
 ``byoi check`` and ``byoi rules`` run on every commit (pre-commit, CI), so they skip
 the full command line (argparse, and the answer and target modules behind ``byoi
-new``) when their arguments are plain; see :mod:`generator.checkcmd`. Everything else,
-and every help or error message, comes from :func:`generator.cli.main`.
+new``) when their arguments are plain; see :mod:`generator.checkcmd`. ``byoi targets``
+skips argparse too. Everything else, and every help or error message, comes from
+:func:`generator.cli.main`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,21 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+def list_targets() -> int:
+    """``byoi targets``: each target ``byoi new`` writes, with its summary."""
+    from generator.targets import TARGETS
+
+    width = max(len(n) for n in TARGETS)
+    for target in TARGETS.values():
+        print(f"{target.name:<{width}}  {target.summary}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byoi`` command; return its exit status."""
     words = list(sys.argv[1:] if argv is None else argv)
+    if words == ["targets"]:
+        return list_targets()  # without building the whole command line
     if words and words[0] in ("check", "rules"):
         from generator.checkcmd import fast
 
