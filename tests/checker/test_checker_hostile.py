@@ -169,3 +169,16 @@ def test_a_directive_line_of_spaces(tmp_path: Path) -> None:
 def test_a_wide_line_of_variables(tmp_path: Path) -> None:
     lines = ["FROM alpine:3.19", "ARG A=" + "x" * 1000] + ["ENV B=" + "$A" * 30_000] * 3 + ["USER 5001"]
     checked(check(_write(tmp_path, lines)))
+
+
+def test_many_dockerfiles_sharing_one_large_context(tmp_path: Path) -> None:
+    # 1000 Dockerfiles that COPY . from one folder of 2000 files: the folder is walked,
+    # and each file looked at, once (it was once per Dockerfile: a million reads).
+    paths = []
+    for i in range(1000):
+        (tmp_path / f"notes-{i}.txt").write_text("not a script\n", encoding="utf-8")
+        dockerfile = tmp_path / f"{i}.Dockerfile"
+        dockerfile.write_text("FROM alpine:3.19\nCOPY . /app/\nUSER 5001\n", encoding="utf-8")
+        paths.append(dockerfile.name)
+    (tmp_path / "start.sh").write_text("#!/bin/sh\nexec sleep 1\n", encoding="utf-8")
+    checked(check(*paths, cwd=tmp_path))
