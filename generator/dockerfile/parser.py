@@ -6,7 +6,7 @@ platforms, and ``dockerfile-parse`` has no heredocs. This module follows BuildKi
 step by step (parser directives, the escape character, line continuations, comments
 and empty lines inside continuations, heredocs, JSON versus shell form, ``--flags``)
 so that an instruction here has the same keyword, flags, arguments and line numbers
-BuildKit gives it; ``tests/checker/test_differential.py`` holds it to that.
+BuildKit gives it; ``tests/checker/test_checker_differential.py`` holds it to that.
 
 The arguments (:attr:`Instruction.args`) have BuildKit's shape: one string for shell
 forms of ``RUN``/``CMD``/``ENTRYPOINT``/``SHELL``, ``USER``, ``WORKDIR``; the words of
