@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from checker_support import CORPUS
@@ -127,3 +128,24 @@ def test_help_and_mistakes_still_come_from_the_full_command_line(tmp_path: Path)
         check=False,
     )
     assert abbreviated.returncode == 0 and "FD302" in abbreviated.stdout
+
+
+def test_each_instructions_commands_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Several rules read the commands of each RUN/CMD/ENTRYPOINT; they share one parse
+    # (it was three per instruction).
+    import generator.rules.base as base
+    from generator.check import check_text
+
+    parsed: list[str] = []
+    real = base.commands
+
+    def counting(text: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(base, "commands", counting)
+    for target in ("sagemaker-code-editor", "foundry-byoc"):
+        parsed.clear()
+        check_text((GENERATED / "Dockerfile").read_text(encoding="utf-8"), target)
+        assert parsed, "no command was parsed: the rules no longer go through instruction_commands"
+        assert len(parsed) == len(set(parsed)), [text for text in parsed if parsed.count(text) > 1][:3]
