@@ -11,6 +11,7 @@ help and errors and then calls the same :func:`run_check` and :func:`run_rules`.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 
 from generator.rules import TARGETS
@@ -136,6 +137,12 @@ def find_settings(start: str) -> str | None:
             return candidate
         pyproject = os.path.join(folder, PYPROJECT)
         if os.path.lexists(pyproject):
+            try:
+                regular = stat.S_ISREG(os.stat(pyproject).st_mode)
+            except OSError:
+                regular = False
+            if not regular:
+                return pyproject  # a FIFO or a broken link: reported when read, never waited on
             from pathlib import Path
 
             from generator.checkconfig import ConfigError, has_byoi_table

@@ -182,3 +182,14 @@ def test_many_dockerfiles_sharing_one_large_context(tmp_path: Path) -> None:
         paths.append(dockerfile.name)
     (tmp_path / "start.sh").write_text("#!/bin/sh\nexec sleep 1\n", encoding="utf-8")
     checked(check(*paths, cwd=tmp_path))
+
+
+def test_settings_files_found_from_here_are_not_waited_on(tmp_path: Path) -> None:
+    # A FIFO where settings are looked for is reported, never opened for reading.
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / "pyproject.toml")
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.19\nUSER 5001\n", encoding="utf-8")
+    assert "pyproject.toml" in one_line_error(check("Dockerfile", cwd=tmp_path))
+    os.unlink(tmp_path / "pyproject.toml")
+    os.mkfifo(tmp_path / ".byoi.yaml")
+    assert ".byoi.yaml" in one_line_error(check("Dockerfile", cwd=tmp_path))
