@@ -64,8 +64,8 @@ def _options(
         word = words[i]
         i += 1
         if word == "--":
-            if values and positional:
-                return None
+            if positional:
+                return None  # where argparse puts words on both sides of --, let it say
             positional += words[i:]
             break
         if not word.startswith("-") or word == "-":
