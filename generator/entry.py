@@ -9,11 +9,24 @@ skips argparse too. Everything else, and every help or error message, comes from
 
 from __future__ import annotations
 
+import signal
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+
+class _Stopped(BaseException):
+    """SIGINT or SIGTERM arrived during a check (which writes nothing)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
 
 
 def list_targets() -> int:
@@ -34,11 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words and words[0] in ("check", "rules"):
         from generator.checkcmd import fast
 
+        # As generator.cli.main does: one line and 128 + the signal's number.
+        held = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             status = fast(words)
-        except KeyboardInterrupt:
-            print("byoi: interrupted", file=sys.stderr)
-            return 130
+        except _Stopped as stop:
+            print(f"byoi: stopped by {signal.Signals(stop.signum).name}; nothing was changed", file=sys.stderr)
+            return 128 + stop.signum
+        finally:
+            for s, handler in held.items():
+                signal.signal(s, handler)
         if status is not None:
             return status
     from generator.cli import main as full

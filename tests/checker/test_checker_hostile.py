@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,21 @@ def test_settings_files_found_from_here_are_not_waited_on(tmp_path: Path) -> Non
     os.unlink(tmp_path / "pyproject.toml")
     os.mkfifo(tmp_path / ".byoi.yaml")
     assert ".byoi.yaml" in one_line_error(check("Dockerfile", cwd=tmp_path))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_check_is_one_line(tmp_path: Path, signum: int) -> None:
+    # The plain command line skips generator.cli, so it stops the way cli.main does.
+    lines = ["FROM alpine:3.19", "ARG A0=x"] + [f"ARG A{i}=${{A{i - 1}:-x}}" for i in range(1, 40_001)]
+    path = _write(tmp_path, lines)
+    proc = subprocess.Popen(
+        [*byoi_command(), "check", path, "--target", "foundry-byoc"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)  # past start-up (then the handler is in place), well before the end
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=BOUND)
+    assert proc.returncode == 128 + signum, err
+    assert err == f"byoi: stopped by {signal.Signals(signum).name}; nothing was changed\n"
