@@ -17,7 +17,7 @@ Rows:
   a temporary folder.
 - Peak memory (maximum resident set) of those two on the 5000 files.
 - ``byoi new TARGET --no-input`` against the plain cookiecutter CLI on the same
-  template (``bench/new_wall_time.py`` has the detailed timing of ``byoi new``).
+  template, from ``bench/new_wall_time.py`` (which has the detailed timing of ``byoi new``).
 - ``byoi --help``, ``byoi rules`` and ``byoi targets`` against ``python3 -c pass``.
 
 Each comparison runs its two commands alternately, A then B, ``--pairs`` times (one
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import platform
 import shutil
@@ -123,22 +124,23 @@ def tool(name: str) -> str:
     return str(beside)
 
 
-def _new_rows(byoi: str, env: dict[str, str], work: Path, count: int) -> list[tuple[str, str, list[Run], list[Run]]]:
-    """``byoi new`` against plain cookiecutter on the same template, each into a fresh folder."""
-    cookiecutter = tool("cookiecutter")
+def _new_rows(count: int) -> list[tuple[str, str, list[Run], list[Run]]]:
+    """``byoi new`` against plain cookiecutter, from ``new_wall_time.py``'s alternating pairs
+    (wall time only: that benchmark does not measure CPU)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import new_wall_time
+
     rows = []
     for target in ("sagemaker-code-editor", "foundry-sidecar"):
-        byoi_runs: list[Run] = []
-        cc_runs: list[Run] = []
-        template = str(REPO / "templates" / target)
-        for i in range(count + 1):  # the first pair warms up
-            out = work / f"new-{target}-{i}"
-            byoi_run = run([byoi, "new", target, "--no-input", "-o", str(out / "byoi")], env, work)
-            cc_run = run([cookiecutter, "--no-input", template, "-o", str(out / "cookiecutter")], env, work)
-            if i:
-                byoi_runs.append(byoi_run)
-                cc_runs.append(cc_run)
-        rows.append((f"`byoi new {target} --no-input`", "cookiecutter CLI, same template", byoi_runs, cc_runs))
+        byoi_s, cc_s = new_wall_time.pairs(target, count)
+        rows.append(
+            (
+                f"`byoi new {target} --no-input`",
+                "cookiecutter CLI, same template",
+                [Run(t * 1000, math.nan, 0) for t in byoi_s],
+                [Run(t * 1000, math.nan, 0) for t in cc_s],
+            )
+        )
     return rows
 
 
@@ -171,7 +173,7 @@ def main() -> int:
             if count == 5000:
                 memory.append((f"peak memory, {count} Dockerfiles", a, b))
         if not args.skip_new:
-            rows += _new_rows(byoi, env, work, many)
+            rows += _new_rows(many)
         python = [sys.executable, "-c", "pass"]
         for words in (["--help"], ["rules"], ["targets"]):
             a, b = pairs([byoi, *words], python, few, env, work)
@@ -218,6 +220,8 @@ def _print(
     print("CPU time (user + system), medians, for the same runs:")
     print()
     for label, other, a, b in rows:
+        if any(math.isnan(r.cpu) for r in a + b):
+            continue
         ratio = statistics.median(r.cpu for r in a) / statistics.median(r.cpu for r in b)
         print(
             f"- {label}: {statistics.median(r.cpu for r in a):.1f} ms against {other} "
