@@ -93,6 +93,8 @@ XDG_CONFIG_HOME="$check" XDG_DATA_HOME="$check" "$work/node_modules/.bin/code-se
 grep -q "^$version .*with Code 1.100.3" "$check/version"
 rm -rf "$check"
 touch "$work/.byoi-complete"
+# mktemp made it private; the tests mount it read-only into containers run as uid 1000.
+chmod 755 "$work"
 
 # Atomic: mv -T renames the folder in one step. If another run finished first, keep its.
 if mv -T "$work" "$target" 2>/dev/null; then

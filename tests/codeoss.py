@@ -14,8 +14,8 @@ has run, then stop it, returning its log).
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -72,10 +72,7 @@ def make_vsix(folder: Path, extension_id: str, version: str) -> Path:
     """A minimal VSIX for ``publisher.name`` at ``version``: enough for ``--install-extension``."""
     publisher, name = extension_id.split(".", 1)
     path = folder / f"{extension_id}-{version}.vsix"
-    manifest = (
-        '{"name": "%s", "publisher": "%s", "version": "%s", "engines": {"vscode": "^1.60.0"}}'
-        % (name, publisher, version)
-    )
+    manifest = json.dumps({"name": name, "publisher": publisher, "version": version, "engines": {"vscode": "^1.60.0"}})
     vsixmanifest = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011">'
