@@ -249,3 +249,26 @@ def test_standin_server_treats_the_scenario_as_code_server_does(
     # The extension the user uninstalled is marked, then deleted at the same start. (code-server
     # may mark it once more at that start: its watcher scans while the folder is deleted.)
     assert removals(standin, tmp_path) == removals(real, real_root)
+
+
+def test_unreadable_extensions_json_never_stops_a_start(tmp_path: Path) -> None:
+    """A damaged extensions.json: a warning, exit 0 (the server still starts), the file untouched."""
+    image = tmp_path / "image"
+    (image / "test.alpha-1.0.0").mkdir(parents=True)
+    (image / "test.alpha-1.0.0" / "package.json").write_text(
+        '{"name": "alpha", "publisher": "test", "version": "1.0.0", "engines": {"vscode": "^1.60.0"}}'
+    )
+    home = tmp_path / "extensions"
+    home.mkdir()
+    (home / "extensions.json").write_text("[{not json")
+    script = 'set -euo pipefail; source "$1"; __byoi_link_image_extensions "$2" "$3"; echo started'
+    proc = subprocess.run(
+        ["bash", "-c", script, "link", str(LINK_FUNCTION), str(image), str(home)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout == "started\n", proc.stdout + proc.stderr
+    assert "could not update" in proc.stderr
+    assert (home / "extensions.json").read_text() == "[{not json"

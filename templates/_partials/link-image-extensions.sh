@@ -98,8 +98,9 @@ __byoi_link_image_extensions() {
     fi
     # Add the new ones to extensions.json and drop the entries whose folder is gone, keeping
     # every other entry as it is (the user's extensions and their metadata); un-mark the
-    # added ones in .obsolete. Each file is replaced in one step (rename).
-    python3 - "$home_dir" "${!added[@]}" <<'PYTHON'
+    # added ones in .obsolete. Each file is replaced in one step (rename), and neither is
+    # written when either cannot be read.
+    if ! python3 - "$home_dir" "${!added[@]}" <<'PYTHON'
 import json, os, sys, time
 home, added = sys.argv[1], sys.argv[2:]
 def load(name, default):
@@ -113,6 +114,7 @@ def save(name, value):
     with open(path + ".byoi-tmp", "w", encoding="utf-8") as file:
         json.dump(value, file, separators=(",", ":"))
     os.replace(path + ".byoi-tmp", path)
+obsolete = load(".obsolete", None)
 entries = [e for e in load("extensions.json", []) if os.path.exists(os.path.join(home, e.get("relativeLocation", "")))]
 for name in added:
     with open(os.path.join(home, name, "package.json"), encoding="utf-8") as file:
@@ -125,8 +127,11 @@ for name in added:
         "metadata": {"installedTimestamp": int(time.time() * 1000), "source": "vsix"},
     })
 save("extensions.json", entries)
-obsolete = load(".obsolete", None)
 if obsolete is not None:
     save(".obsolete", {key: value for key, value in obsolete.items() if key not in {n.lower() for n in added}})
 PYTHON
+    then
+        # A start never fails over this: the server starts with the extensions it had.
+        echo "byoi: could not update $manifest; new image extensions are not loaded" >&2
+    fi
 }
