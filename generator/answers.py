@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.secretnames import looks_secret
+
 
 class AnswerError(ValueError):
     """An answer is invalid; the message says what is wrong and how to fix it."""
@@ -332,12 +334,6 @@ def parse_pip_spec(value: Any) -> str:
 
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-SECRET_WORDS = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "CREDENTIAL", "CREDENTIALS")
-
-
-def looks_secret(name: str) -> bool:
-    """True when a variable name has a word that suggests a secret (e.g. API_KEY)."""
-    return any(part in SECRET_WORDS for part in re.split(r"[^A-Z0-9]+", name.upper()))
 
 
 @dataclass(frozen=True)

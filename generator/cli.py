@@ -14,10 +14,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from generator import __version__
-from generator.answers import AnswerError, Question, questions
+
+# The answers module (and the dataclasses behind it) is imported where it is used:
+# `byoi --help` and `byoi check` need none of it.
+if TYPE_CHECKING:
+    from generator.answers import Question
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +70,7 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
 
 
 def _add_targets(targets: argparse._SubParsersAction[Any]) -> None:
+    from generator.answers import questions
     from generator.targets import TARGETS
 
     for target in TARGETS.values():
@@ -88,6 +93,7 @@ def _add_upgrade_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_all_answer_flags(parser: argparse.ArgumentParser) -> None:
     """Every target's answer flags, once each: enough to find DIR before the target is known."""
+    from generator.answers import questions
     from generator.targets import TARGETS
 
     seen: set[str] = set()
@@ -196,7 +202,8 @@ def _check_image(args: argparse.Namespace) -> int:
     import os
 
     from generator.check import failed
-    from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
+    from generator.checkcmd import find_settings, write
+    from generator.checkconfig import CheckConfig, ConfigError, load_config
     from generator.image.archive import ImageError
     from generator.image.check import ImageCheckError, check_image
     from generator.image.rules import IMAGE_RULES, image_rules_for
@@ -204,9 +211,9 @@ def _check_image(args: argparse.Namespace) -> int:
     from generator.rules.registry import RULES
 
     try:
-        found = Path(args.config) if args.config else find_config(Path.cwd())
+        found = args.config if args.config else find_settings(os.getcwd())
         known = frozenset(RULES) | frozenset(IMAGE_RULES)
-        config = load_config(found, known) if found is not None else CheckConfig()
+        config = load_config(Path(found), known) if found is not None else CheckConfig()
         target = args.target or config.target
         if target is None:
             raise ImageCheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
@@ -215,7 +222,7 @@ def _check_image(args: argparse.Namespace) -> int:
         print(f"byoi: error: {err}", file=sys.stderr)
         return 2
     color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    _write(render(findings, args.format, image_rules_for(target), color=color))
+    write(render(findings, args.format, image_rules_for(target), color=color))
     return 0 if args.no_fail or not failed(findings, config) else 1
 
 
@@ -246,7 +253,7 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from generator.answers import load_answers_file, merge_sources
+    from generator.answers import AnswerError, load_answers_file, merge_sources, questions
     from generator.render import write_project
     from generator.targets import TARGETS, Target
 
@@ -300,6 +307,8 @@ def _new(args: argparse.Namespace) -> int:
 
 def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
     from generator import upgrade
+    from generator.answers import questions
+    from generator.checkcmd import write
     from generator.project import RECORD_DIR
 
     loaded = upgrade.load(Path(args.directory))
@@ -317,7 +326,7 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
     for note in outcome.notes:
         print(f"byoi: note: {note}", file=sys.stderr)
     if args.diff:
-        _write(outcome.diff)
+        write(outcome.diff)
     lines = [line for c in outcome.changes if (line := c.report()) is not None]
     where = args.directory
     if dry:
@@ -344,75 +353,21 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
 
 
 def _targets() -> int:
-    from generator.targets import TARGETS
+    from generator.entry import list_targets
 
-    width = max(len(n) for n in TARGETS)
-    for target in TARGETS.values():
-        print(f"{target.name:<{width}}  {target.summary}")
-    return 0
+    return list_targets()
 
 
 def _check(args: argparse.Namespace) -> int:
-    import os
+    from generator.checkcmd import run_check
 
-    from generator.check import CheckError, check_paths, failed
-    from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
-    from generator.report import render
-    from generator.rules import IMAGE_RULE_CODES
-    from generator.rules.registry import RULES, rules_for
-
-    try:
-        found = Path(args.config) if args.config else find_config(Path.cwd())
-        known = frozenset(RULES) | frozenset(IMAGE_RULE_CODES)
-        config = load_config(found, known) if found is not None else CheckConfig()
-        target = args.target or config.target
-        if target is None:
-            raise CheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
-        findings = check_paths([Path(p) for p in args.paths or ["."]], target, config)
-    except (CheckError, ConfigError) as err:
-        print(f"byoi: error: {err}", file=sys.stderr)
-        return 2
-    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    _write(render(findings, args.format, rules_for(target), color=color))
-    return 0 if args.no_fail or not failed(findings, config) else 1
+    return run_check(args.paths, target=args.target, fmt=args.format, config=args.config, no_fail=args.no_fail)
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from generator.rules import TARGETS as CHECK_TARGETS
-    from generator.rules.registry import RULES, rules_for
+    from generator.checkcmd import run_rules
 
-    def scope(targets: frozenset[str]) -> str:
-        if targets == frozenset(CHECK_TARGETS):
-            return "all targets"
-        return ", ".join(t for t in CHECK_TARGETS if t in targets)
-
-    from generator.image.rules import IMAGE_RULES, image_rules_for
-
-    every = {**RULES, **IMAGE_RULES}
-    if args.code:
-        rule = every.get(args.code.upper())
-        if rule is None:
-            print(f"byoi: error: no rule {args.code!r}; 'byoi rules' lists them", file=sys.stderr)
-            return 2
-        _write(f"{rule.code} {rule.name}: {rule.summary}\nlevel: {rule.level}; {scope(rule.targets)}\n\n{rule.doc}\n")
-        return 0
-    listed = (
-        [*rules_for(args.target), *image_rules_for(args.target)] if args.target else [every[c] for c in sorted(every)]
-    )
-    width = max(len(scope(r.targets)) for r in listed)
-    _write("".join(f"{r.code}  {r.level:<7}  {scope(r.targets):<{width}}  {r.summary}\n" for r in listed))
-    return 0
-
-
-def _write(text: str) -> None:
-    """Print ``text``; a reader that stops early (``| head``) is not an error."""
-    import os
-
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return run_rules(args.code, args.target)
 
 
 def _with_target_from_config(argv: list[str]) -> list[str]:
@@ -426,9 +381,9 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
     for i, arg in enumerate(argv):
         path = argv[i + 1] if arg == "--config" and i + 1 < len(argv) else arg.partition("=")[2]
         if arg == "--config" or arg.startswith("--config="):
-            try:
-                from generator.answers import load_answers_file
+            from generator.answers import AnswerError, load_answers_file
 
+            try:
                 target = load_answers_file(Path(path)).get("target")
             except AnswerError:
                 return argv  # reported properly once parsed
@@ -468,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(words: list[str]) -> int:
     parser = build_parser(with_targets=bool(words) and words[0] in ("new", "upgrade"))
     args = parser.parse_args(_with_target_from_config(words))
+    from generator.answers import AnswerError
+
     try:
         if args.command == "new":
             return _new(args)

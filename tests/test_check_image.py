@@ -376,14 +376,15 @@ def test_rules_lists_and_explains_image_rules() -> None:
     assert "IM405" in only and "IM403" not in only
 
 
-def test_check_does_not_import_the_image_package(tmp_path: Path) -> None:
-    """``byoi check`` starts without the image reader."""
+@pytest.mark.parametrize("module", ["generator.entry", "generator.cli"])
+def test_check_does_not_import_the_image_package(tmp_path: Path, module: str) -> None:
+    """``byoi check`` starts without the image reader: on the fast path and through argparse."""
     import subprocess
     import sys
 
     (tmp_path / "Dockerfile").write_text("FROM python:3.12.12-slim-bookworm\nUSER 5001\n")
     code = (
-        f"import sys; from generator.cli import main; main(['check', '--target', 'foundry-byoc', {str(tmp_path)!r}]); "
+        f"import sys; from {module} import main; main(['check', '--target', 'foundry-byoc', {str(tmp_path)!r}]); "
         "print(sorted(m for m in sys.modules if m.startswith('generator.image')))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

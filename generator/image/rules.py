@@ -83,11 +83,14 @@ def _dockerfile_free(ctx: Context) -> Iterator[Hit]:
     return iter(())
 
 
-@dataclass(frozen=True)
 class ImageRule(Rule):
     """A rule over a built image; ``inspect`` is its check, and its docstring its documentation."""
 
-    inspect: ImageCheck | None = None
+    __slots__ = ("inspect",)
+
+    def __init__(self, code: str, level: str, targets: frozenset[str], summary: str, inspect: ImageCheck) -> None:
+        super().__init__(code, level, targets, summary, _dockerfile_free)
+        self.inspect = inspect
 
     @property
     def name(self) -> str:
@@ -97,11 +100,11 @@ class ImageRule(Rule):
     @property
     def doc(self) -> str:
         """The check function's docstring."""
-        return textwrap.dedent((self.inspect.__doc__ if self.inspect else None) or self.summary).strip()
+        return textwrap.dedent(self.inspect.__doc__ or self.summary).strip()
 
     def messages(self, ctx: ImageContext) -> Iterable[str]:
         """Run the check on an image."""
-        return self.inspect(ctx) if self.inspect is not None else ()
+        return self.inspect(ctx)
 
 
 _CODE = re.compile(r"IM4[0-9]{2}")
@@ -113,7 +116,7 @@ def image_rule(code: str, level: str, targets: frozenset[str], summary: str) -> 
         raise ValueError(f"image rule {code!r}: code must look like IM401 and level be one of {LEVELS}")
 
     def wrap(check: ImageCheck) -> ImageRule:
-        return ImageRule(code, level, targets, summary, _dockerfile_free, inspect=check)
+        return ImageRule(code, level, targets, summary, check)
 
     return wrap
 
