@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, option, parse_name
+from generator.answers import AnswerError, When, option, parse_name
+from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import Target
-from generator.targets.foundry_common import APP_DIR, FoundryAnswers
+from generator.targets.foundry_common import APP_DIR, FoundryAnswers, parse_port
 
 MODES = ("flags", "server")
 #: The example work script the project ships; the default command runs it.
@@ -68,6 +69,16 @@ class SidecarAnswers(FoundryAnswers):
         "(HTTP on localhost; needs python3 in the base image)",
         choices=MODES,
     )
+    ports: tuple[int, ...] = option(
+        (),
+        f"port to EXPOSE, {FOUNDRY.min_port}-{FOUNDRY.max_port}; the server listens on the first (repeatable)",
+        parse_port,
+        flag="--port",
+        multiple=True,
+        metavar="PORT",
+        # Asked only for the server; flags mode still takes --port, for a command that listens.
+        when=When("mode", ("server",), refuse=False),
+    )
     # Not named "command": the CLI's own sub-command is stored under that name.
     command_line: str = option(
         WORK_SCRIPT,
@@ -82,6 +93,24 @@ class SidecarAnswers(FoundryAnswers):
         parse_seconds,
         metavar="SECONDS",
     )
+
+    def check(self) -> None:
+        """Foundry's rules, plus a command the image can run."""
+        super().check()
+        program = self.command_line.split()[0]
+        if program.startswith(f"{APP_DIR}/") and program not in (WORK_SCRIPT, SERVER_PATH):
+            raise AnswerError(
+                f"--command runs {program}, which the project does not put in the image (it ships {WORK_SCRIPT}): "
+                f"keep --command {WORK_SCRIPT} and write your work into the project's work.sh, or name a program "
+                "the base image has"
+            )
+
+    @property
+    def needs_python(self) -> str:
+        """Server mode's HTTP server is a Python program."""
+        if self.mode == "server":
+            return "server mode's HTTP server (server.py) runs with python3"
+        return super().needs_python
 
     @property
     def uses_work_script(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -10,6 +9,7 @@ from urllib.parse import urlparse
 
 from generator.answers import (
     AnswerError,
+    When,
     option,
     parse_conda_spec,
     parse_image_ref,
@@ -105,15 +105,22 @@ class CodeEditorAnswers(CommonAnswers):
     base_image: str | None = option(
         None, "full base image reference, overriding the pinned default", parse_image_ref, metavar="REF"
     )
-    gpu: bool = option(False, "use the GPU flavour of the SageMaker Distribution image")
+    gpu: bool = option(
+        False, "use the GPU flavour of the SageMaker Distribution image", when=When("base", ("sagemaker-distribution",))
+    )
     python_version: str = option(
-        sagemaker.DEFAULT_PYTHON, "Python version in the micromamba environment", parse_python_version, metavar="X.Y"
+        sagemaker.DEFAULT_PYTHON,
+        "Python version in the micromamba environment",
+        parse_python_version,
+        metavar="X.Y",
+        when=When("base", ("micromamba",)),
     )
     code_editor_version: str = option(
         sagemaker.DEFAULT_CODE_EDITOR_VERSION,
         "sagemaker-code-editor version from conda-forge (micromamba base)",
         parse_version,
         metavar="X.Y",
+        when=When("base", ("micromamba",)),
     )
     conda_packages: tuple[str, ...] = option(
         (),
@@ -174,7 +181,7 @@ class CodeEditorAnswers(CommonAnswers):
         ctx["base_image_ref"] = self.base_image_ref
         ctx["entrypoint"] = self.entrypoint
         ctx["platform"] = {
-            **dataclasses.asdict(CODE_EDITOR),
+            **CODE_EDITOR.as_dict(),
             "base_path": CODE_EDITOR.base_path,
             "extensions_dir": CODE_EDITOR.extensions_dir,
             "home_extensions_dir": CODE_EDITOR.home_extensions_dir,

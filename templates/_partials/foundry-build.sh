@@ -64,7 +64,7 @@ fi
 # "${build_args[@]+...}": an empty array is "unbound" under set -u in bash before 4.4 (macOS).
 "$docker" build --platform {{ a.foundry.platform }} ${build_args[@]+"${build_args[@]}"} --tag "$image:$tag" .
 echo "built $image:$tag"
-
+{{ partial("check-image.sh") }}
 if [[ -z "$registry" ]]; then
     echo "not pushed: give --registry HOST (or set {{ e.registry }}) to push to Foundry"
     exit 0
