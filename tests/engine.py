@@ -228,7 +228,7 @@ def build(
     defaults and ``build_args``) is built on that stand-in; ``""`` builds the ``FROM`` as written.
     """
     dockerfile_path = Path(dockerfile) if dockerfile is not None else Path(context_dir) / "Dockerfile"
-    if base is None:
+    if base is None and not any(arg == "--from" or arg.startswith("--from=") for arg in extra_args):
         real = first_base_image(dockerfile_path, build_args)
         base = standin_for(real) if real is not None and real in _real_names() else ""
     cmd = ["buildah", "bud", "--format", "docker", "--platform", PLATFORM, "--pull=never"]
@@ -684,6 +684,10 @@ def _cache_lock() -> Iterator[None]:
 def _rootfs_key() -> str:
     recipe = [RECIPE_VERSION, DEBIAN_SUITE, "minbase", DEBIAN_MIRROR, *ROOTFS_PACKAGES]
     return hashlib.sha256(json.dumps(recipe).encode()).hexdigest()[:16]
+
+
+#: The Debian image every stand-in starts from, in the suite's namespace (a name kept for callers).
+BASE_IMAGE = base_image_name()
 
 
 _DEBIAN_SOURCES = """\
