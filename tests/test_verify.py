@@ -314,7 +314,9 @@ def test_build_sh_checks_the_built_image_and_stops_before_pushing_on_an_error(tm
         "FOUNDRY_TOKEN": "never-used",
     }
     try:
-        clean = subprocess.run(["./build.sh"], cwd=project, env=env, capture_output=True, text=True, check=False)
+        # Built on the suite's stand-in for the pinned base, never on an image of the real name.
+        base = ["--base-image", engine.standin_for(engine.first_base_image(project / "Dockerfile"))]
+        clean = subprocess.run(["./build.sh", *base], cwd=project, env=env, capture_output=True, text=True, check=False)
         assert clean.returncode == 0, clean.stdout + clean.stderr
         assert f"checked {name}:0.1.0 with byoi check-image" in clean.stdout
 
@@ -322,7 +324,7 @@ def test_build_sh_checks_the_built_image_and_stops_before_pushing_on_an_error(tm
             dockerfile.write("USER 1001\n")
         # The registry is never reached: the check stops the script before docker login.
         planted = subprocess.run(
-            ["./build.sh", "--registry", "127.0.0.1:9"], cwd=project, env=env, capture_output=True, text=True
+            ["./build.sh", *base, "--registry", "127.0.0.1:9"], cwd=project, env=env, capture_output=True, text=True
         )
         assert planted.returncode == 1, planted.stdout + planted.stderr
         assert "IM405 error" in planted.stdout and "fix them before pushing" in planted.stderr
