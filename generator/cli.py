@@ -10,7 +10,6 @@ needs no change here.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -392,32 +391,14 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
     return argv
 
 
-class _Stopped(BaseException):
-    """SIGINT or SIGTERM: unwinds like an exception, so staging folders are removed."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _on_signal(signum: int, frame: object) -> None:
-    # The first signal stops byoi; later ones must not cut short the cleanup it starts.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise _Stopped(signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byoi`` command; return its exit status."""
-    held = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
-    except _Stopped as stop:
-        print(f"byoi: stopped by {signal.Signals(stop.signum).name}; nothing was changed", file=sys.stderr)
-        return 128 + stop.signum
-    finally:
-        for s, handler in held.items():
-            signal.signal(s, handler)
+    from generator.entry import stoppable
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    status = stoppable(lambda: _main(words))
+    assert status is not None
+    return status
 
 
 def _main(words: list[str]) -> int:

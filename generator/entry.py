@@ -14,11 +14,11 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 
 class _Stopped(BaseException):
-    """SIGINT or SIGTERM arrived during a check (which writes nothing)."""
+    """SIGINT or SIGTERM: unwinds like an exception, so staging folders are removed."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -26,7 +26,23 @@ class _Stopped(BaseException):
 
 
 def _on_signal(signum: int, frame: object) -> None:
+    # The first signal stops byoi; later ones must not cut short the cleanup it starts.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise _Stopped(signum)
+
+
+def stoppable(run: Callable[[], int | None]) -> int | None:
+    """Call ``run``; SIGINT or SIGTERM meanwhile stops it with one line and 128 + the signal's number."""
+    held = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return run()
+    except _Stopped as stop:
+        print(f"byoi: stopped by {signal.Signals(stop.signum).name}; nothing was changed", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for s, handler in held.items():
+            signal.signal(s, handler)
 
 
 def list_targets() -> int:
@@ -47,16 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words and words[0] in ("check", "rules"):
         from generator.checkcmd import fast
 
-        # As generator.cli.main does: one line and 128 + the signal's number.
-        held = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            status = fast(words)
-        except _Stopped as stop:
-            print(f"byoi: stopped by {signal.Signals(stop.signum).name}; nothing was changed", file=sys.stderr)
-            return 128 + stop.signum
-        finally:
-            for s, handler in held.items():
-                signal.signal(s, handler)
+        status = stoppable(lambda: fast(words))
         if status is not None:
             return status
     from generator.cli import main as full
