@@ -47,11 +47,11 @@ def stoppable(run: Callable[[], int | None]) -> int | None:
 
 def list_targets() -> int:
     """``byoi targets``: each target ``byoi new`` writes, with its summary."""
-    from generator.targets import TARGETS
+    from generator.targets_catalog import SUMMARIES
 
-    width = max(len(n) for n in TARGETS)
-    for target in TARGETS.values():
-        print(f"{target.name:<{width}}  {target.summary}")
+    width = max(len(n) for n in SUMMARIES)
+    for name, summary in SUMMARIES.items():
+        print(f"{name:<{width}}  {summary}")
     return 0
 
 

@@ -45,3 +45,25 @@ def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> No
         check=True,
     ).stdout.strip()
     assert shipped.startswith(str(env_dir)), shipped
+
+
+def test_byoi_targets_lists_every_target_from_the_catalogue() -> None:
+    # byoi targets reads the light catalogue, not the target modules: the two must agree.
+    from generator.targets import TARGETS
+
+    lines = [line.split(None, 1) for line in run_byoi("targets", check=True).stdout.splitlines()]
+    assert [(name, summary) for name, summary in lines] == [(t.name, t.summary) for t in TARGETS.values()]
+    assert [name for name, _ in lines] == ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"]
+
+
+def test_byoi_targets_imports_neither_the_answers_nor_dataclasses() -> None:
+    code = (
+        "import sys\n"
+        "from generator.entry import main\n"
+        "main(['targets'])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('generator') or m == 'dataclasses')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.splitlines()[-1].split())
+    assert "generator.targets_catalog" in loaded
+    assert not loaded & {"generator.answers", "generator.targets.base", "dataclasses"}, loaded

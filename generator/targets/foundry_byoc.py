@@ -15,6 +15,7 @@ from generator.answers import AnswerError, option, parse_name
 from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import Target
 from generator.targets.foundry_common import APP_DIR, FoundryAnswers, parse_uid
+from generator.targets_catalog import SUMMARIES
 
 #: The example tool the project ships and the transform side calls.
 WORK_SCRIPT = f"{APP_DIR}/work.sh"
@@ -61,8 +62,7 @@ class ByocAnswers(FoundryAnswers):
 
 TARGET = Target(
     name="foundry-byoc",
-    summary=f"Foundry bring-your-own-container (lightweight) transform image, user {FOUNDRY.byoc_uid}, "
-    "plus the transform side",
+    summary=SUMMARIES["foundry-byoc"],
     answers=ByocAnswers,
     template="foundry-byoc",
 )

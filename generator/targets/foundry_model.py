@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from generator.answers import AnswerError, option, parse_name
 from generator.targets.base import Target
 from generator.targets.foundry_common import APP_DIR, FoundryAnswers
+from generator.targets_catalog import SUMMARIES
 
 #: Column types the adapter's ``pm.Pandas`` schema and the server's JSON both carry as they are.
 COLUMN_TYPES = ("str", "int", "float", "bool")
@@ -128,7 +129,7 @@ class ModelAnswers(FoundryAnswers):
 
 TARGET = Target(
     name="foundry-model",
-    summary="Foundry container-backed model: a small HTTP inference server plus its ContainerModelAdapter",
+    summary=SUMMARIES["foundry-model"],
     answers=ModelAnswers,
     template="foundry-model",
 )

@@ -15,6 +15,7 @@ from generator.answers import AnswerError, When, option, parse_name
 from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import Target
 from generator.targets.foundry_common import APP_DIR, FoundryAnswers, parse_port
+from generator.targets_catalog import SUMMARIES
 
 MODES = ("flags", "server")
 #: The example work script the project ships; the default command runs it.
@@ -147,7 +148,7 @@ class SidecarAnswers(FoundryAnswers):
 
 TARGET = Target(
     name="foundry-sidecar",
-    summary="Foundry transforms sidecar: flag-file protocol or localhost HTTP server, plus the transform side",
+    summary=SUMMARIES["foundry-sidecar"],
     answers=SidecarAnswers,
     template="foundry-sidecar",
 )

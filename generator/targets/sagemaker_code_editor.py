@@ -20,6 +20,7 @@ from generator.answers import (
 from generator.platforms import sagemaker
 from generator.platforms.sagemaker import CODE_EDITOR
 from generator.targets.base import CommonAnswers, Target
+from generator.targets_catalog import SUMMARIES
 
 #: Where the micromamba-based image puts its start script.
 ENTRYPOINT_PATH = "/usr/local/bin/start-code-editor"
@@ -198,7 +199,7 @@ class CodeEditorAnswers(CommonAnswers):
 
 TARGET = Target(
     name="sagemaker-code-editor",
-    summary="SageMaker Studio Code Editor custom image (micromamba or SageMaker Distribution base)",
+    summary=SUMMARIES["sagemaker-code-editor"],
     answers=CodeEditorAnswers,
     template="sagemaker-code-editor",
 )

@@ -1,0 +1,19 @@
+"""The targets ``byoi new`` can write: each one's name and one-line summary, in order.
+
+Kept apart from the target modules, whose answer classes take most of a start-up to
+import, so that ``byoi targets`` lists them at once. Each target module takes its
+summary from here, and a test holds this list equal to :data:`generator.targets.TARGETS`.
+"""
+
+from __future__ import annotations
+
+from generator.platforms.foundry import FOUNDRY
+
+SUMMARIES: dict[str, str] = {
+    "sagemaker-code-editor": "SageMaker Studio Code Editor custom image (micromamba or SageMaker Distribution base)",
+    "foundry-sidecar": "Foundry transforms sidecar: flag-file protocol or localhost HTTP server, "
+    "plus the transform side",
+    "foundry-byoc": f"Foundry bring-your-own-container (lightweight) transform image, user {FOUNDRY.byoc_uid}, "
+    "plus the transform side",
+    "foundry-model": "Foundry container-backed model: a small HTTP inference server plus its ContainerModelAdapter",
+}
