@@ -120,10 +120,9 @@ def _new(args: argparse.Namespace) -> int:
 
     file_values: dict[str, Any] = {}
     file_dir = Path.cwd()
-    if args.config:
-        config = Path(args.config)
-        file_values = load_answers_file(config)
-        file_dir = config.resolve().parent
+    if args.config is not None:
+        file_values = load_answers_file(args.config)
+        file_dir = Path(args.config).resolve().parent
     file_target = file_values.pop("target", None)
     name = args.target or file_target
     if name is None:
@@ -164,7 +163,7 @@ def _check(args: argparse.Namespace) -> int:
     from generator.rules.registry import RULES, rules_for
 
     try:
-        found = Path(args.config) if args.config else find_config(Path.cwd())
+        found = args.config if args.config is not None else find_config(Path.cwd())
         config = load_config(found, frozenset(RULES)) if found is not None else CheckConfig()
         target = args.target or config.target
         if target is None:

@@ -63,13 +63,13 @@ def parse_extension(value: Any) -> Extension:
         parsed = urlparse(text)
         if parsed.scheme != "https":
             raise AnswerError(f"{text!r}: download extensions over https, not http")
-        if not _URL_SAFE.match(text) or "'" in text:
+        if not _URL_SAFE.fullmatch(text) or "'" in text:
             raise AnswerError(f"{text!r} has characters a URL cannot hold; percent-encode them")
         name = parsed.path.rsplit("/", 1)[-1]
-        if not _VSIX_NAME.match(name):
+        if not _VSIX_NAME.fullmatch(name):
             raise AnswerError(f"{text!r} does not end in a .vsix file name; give the URL of a .vsix file")
         return Extension(url=text)
-    m = _OPEN_VSX_ID.match(text)
+    m = _OPEN_VSX_ID.fullmatch(text)
     if not m:
         raise AnswerError(
             f"{text!r} is not an Open VSX extension id; use publisher.name or publisher.name@1.2.3 "
