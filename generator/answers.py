@@ -234,7 +234,7 @@ def build_answers(cls: type[A], raw: Mapping[str, Any]) -> A:
     """Parse raw values into ``cls``; unknown keys and bad values raise AnswerError.
 
     A key is a field name, a flag (``--pip-package``) or a flag's long name
-    (``pip-package``); messages name the answer as its key was given.
+    (``pip-package``); messages name the answer by its flag, whatever the channel.
     """
     by_key = _resolve(cls)
     kinds = _scalar_types(cls)
@@ -258,7 +258,7 @@ def build_answers(cls: type[A], raw: Mapping[str, Any]) -> A:
             else:
                 values[q.name] = parse_answer(q, value, expected)
         except AnswerError as err:
-            raise AnswerError(f"{key}: {err}") from None
+            raise AnswerError(f"{q.flag}: {err}") from None
     answers = cls(**values)
     check = getattr(answers, "check", None)
     if check is not None:
@@ -290,7 +290,7 @@ def merge_sources(
     """Answers-file values overridden by flags; file paths in the file made relative to it.
 
     File values keep their key as written; flags (given by field name) are keyed by
-    their flag, so that messages name each answer the way the user gave it.
+    their flag, so that a key given twice (in the file) is told apart from a flag overriding it.
     """
     by_key = _resolve(cls)
     by_name = {q.name: q for q in questions(cls)}
