@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,7 @@ for t in TARGETS:
     CASES |= {
         f"issue7-{t}-tag-trailing-newline": new(t, "--image-tag", "1.0\n", needle="--image-tag"),
         f"issue7-{t}-name-trailing-newline": new(t, "--name", "my-image\n", needle="--name"),
-        f"issue7-{t}-env-value-trailing-newline": new(t, "--env", "A=1\n", needle="--env"),
+        f"{t}-env-value-trailing-newline": new(t, "--env", "A=1\n", needle="--env"),
         f"issue7-{t}-env-key-newline": new(t, "--env", "A\n=1", needle="--env"),
         f"issue7-{t}-pip-trailing-newline": new(t, "--pip-package", "numpy\n", needle="--pip-package"),
         f"{t}-tag-tab": new(t, "--image-tag", "1.0\t", needle="--image-tag"),
@@ -104,9 +105,7 @@ CASES |= {
     "issue7-model-input-column-trailing-newline": new(
         "foundry-model", "--input-column", "text:str\n", needle="--input-column"
     ),
-    "issue7-model-input-column-name-newline": new(
-        "foundry-model", "--input-column", "te\nxt:str", needle="--input-column"
-    ),
+    "model-input-column-name-newline": new("foundry-model", "--input-column", "te\nxt:str", needle="--input-column"),
     "model-output-column-type": new("foundry-model", "--output-column", "a:complex", needle="--output-column"),
     "model-telemetry-shell-less": new(
         "foundry-model", "--base-image", "gcr.io/distroless/python3-debian12:nonroot", needle="--base-image"
@@ -124,7 +123,7 @@ CASES |= {
     "issue7-sm-extension-trailing-newline": new(
         "sagemaker-code-editor", "--extension", "ms-python.python\n", needle="--extension"
     ),
-    "issue7-sm-base-image-trailing-newline": new(
+    "sm-base-image-trailing-newline": new(
         "sagemaker-code-editor", "--base-image", "debian:12\n", needle="--base-image"
     ),
     "sm-gpu-without-distribution": new("sagemaker-code-editor", "--gpu", needle="--gpu"),
@@ -344,6 +343,43 @@ def test_bad_input_is_refused_with_one_line_and_nothing_written(tmp_path: Path, 
     assert proc.stdout == b""
     assert not (tmp_path / "out").exists()
     assert _state(tmp_path) == before
+
+
+def test_answers_file_takes_flag_long_names_as_keys(tmp_path: Path) -> None:
+    """Issue 9 item 12: the README says keys may be an option's long name (the flag's)."""
+    (tmp_path / "a.yaml").write_text(
+        "target: foundry-sidecar\nport: 9000\ncommand: echo hi\npip-package: [requests==2.32.3]\n"
+        "apt_package: curl\nimage-tag: 1.0.0\n"
+    )
+    proc = subprocess.run(
+        [*byoi_command(), "new", "--config", "a.yaml", "-o", "out", "--no-input"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    dockerfile = (tmp_path / "out" / "Dockerfile").read_text()
+    assert 'CMD ["/bin/sh", "-c", "echo hi"]' in dockerfile
+    assert "EXPOSE 9000" in dockerfile
+    assert "requests==2.32.3" in dockerfile and "curl" in dockerfile
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """Issue 9 item 10: 400 bytes that expand to 387 million nodes ran for minutes."""
+    (tmp_path / "a.yaml").write_text(ALIAS_BOMB)
+    started = time.monotonic()
+    proc = subprocess.run(
+        [*byoi_command(), "new", "--config", "a.yaml", "-o", "out", "--no-input"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2 and "alias" in proc.stderr
+    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize("target", TARGETS)
