@@ -10,7 +10,9 @@
    never exceeds a time bound, and exits 0, 1 or 2.
 
 The seed is fixed (``derandomize``), so CI runs the same examples every time:
-``BYOI_HYPOTHESIS_EXAMPLES`` examples per target (default 300). The long run is::
+``BYOI_HYPOTHESIS_EXAMPLES`` examples per target (default: 300 for the answers-file
+round trip and the checker, 40 for the rendered projects, which take about half a
+second each). The long run is::
 
     BYOI_HYPOTHESIS_EXAMPLES=10000 .venv/bin/pytest tests/test_properties.py -p no:cacheprovider
 """
@@ -38,7 +40,13 @@ from generator.cli import main
 from generator.dockerfile.parser import parse
 from generator.targets import TARGETS
 
+# Minutes, not seconds: the whole module is slow.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("BYOI_HYPOTHESIS_EXAMPLES", "300"))
+#: Rendering is slow (cookiecutter runs each hook in a new Python process, and shellcheck
+#: takes about a second a script here), so CI renders fewer examples than it parses.
+RENDER_EXAMPLES = int(os.environ.get("BYOI_HYPOTHESIS_EXAMPLES", "40"))
 #: Every tenth example is rendered a second time from its answers file.
 REGENERATE_EVERY = 10
 #: Seconds ``byoi check`` may take on one small input (it takes milliseconds).
@@ -254,7 +262,7 @@ def test_random_valid_answers_render_a_clean_project(target: str, tmp_path: Path
     no_settings.write_text("{}\n")
 
     # No shrinking: each example renders a project, and a failure prints its flags anyway.
-    @settings(SETTINGS, phases=[Phase.explicit, Phase.generate])
+    @settings(SETTINGS, max_examples=RENDER_EXAMPLES, phases=[Phase.explicit, Phase.generate])
     @given(STRATEGIES[target])
     def render(args: list[str]) -> None:
         out = tmp_path / f"p{len(rendered)}"
@@ -274,10 +282,31 @@ def test_random_valid_answers_render_a_clean_project(target: str, tmp_path: Path
             assert byoi("new", "--config", str(out / "byoi.yaml"), "-o", str(again), "--no-input")[0] == 0
             assert tree(again) == tree(out)
 
+    started = time.monotonic()
     with compiled_template_cache():
         render()
-    assert len(rendered) >= min(EXAMPLES, 100) // 2
+    rendering = time.monotonic() - started
     _lint_all(rendered)
+    linting = time.monotonic() - started - rendering
+    print(f"{len(rendered)} {target} projects: rendered and checked in {rendering:.0f} s, linted in {linting:.0f} s")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_random_valid_answers_come_back_from_the_answers_file(target: str, tmp_path: Path) -> None:
+    """Flags -> answers -> byoi.yaml -> answers: the same answers, for every example."""
+    import yaml
+
+    @SETTINGS
+    @given(STRATEGIES[target])
+    def round_trip(args: list[str]) -> None:
+        answers = TARGETS[target].build(_flags_of(args, target))
+        answers.context()
+        (tmp_path / "byoi.yaml").write_text(yaml.safe_dump(answers.to_file(), sort_keys=False), encoding="utf-8")
+        values = load_answers_file(tmp_path / "byoi.yaml")
+        assert values.pop("target") == target
+        assert TARGETS[target].build(merge_sources(TARGETS[target].answers, values, tmp_path, {})) == answers
+
+    round_trip()
 
 
 def _flags_of(args: list[str], target: str) -> dict[str, Any]:
@@ -290,26 +319,25 @@ def _flags_of(args: list[str], target: str) -> dict[str, Any]:
     return merge_sources(TARGETS[target].answers, {}, Path.cwd(), {k: v for k, v in vars(parsed).items() if k in names})
 
 
+def _unique(paths: list[Path]) -> list[str]:
+    """One path per distinct content: most scripts do not depend on the answers."""
+    seen: dict[bytes, str] = {}
+    for path in paths:
+        seen.setdefault(path.read_bytes(), str(path))
+    return list(seen.values())
+
+
 def _lint_all(projects: list[Path]) -> None:
-    """hadolint and shellcheck on every project at once (one process each per batch)."""
-    dockerfiles = [str(p / "Dockerfile") for p in projects]
-    scripts = [str(s) for p in projects for s in shell_scripts(p)]
-    for start in range(0, len(dockerfiles), 200):
-        proc = subprocess.run(
-            [tool("hadolint"), "--failure-threshold", "error", *dockerfiles[start : start + 200]],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    for start in range(0, len(scripts), 200):
-        proc = subprocess.run(
-            [tool("shellcheck"), "--severity", "error", "--format", "gcc", *scripts[start : start + 200]],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+    """hadolint and shellcheck on every distinct Dockerfile and script, a batch per process."""
+    dockerfiles = _unique([p / "Dockerfile" for p in projects])
+    scripts = _unique([s for p in projects for s in shell_scripts(p)])
+    for command, files in (
+        ([tool("hadolint"), "--failure-threshold", "error"], dockerfiles),
+        ([tool("shellcheck"), "--severity", "error", "--format", "gcc"], scripts),
+    ):
+        for start in range(0, len(files), 200):
+            proc = subprocess.run([*command, *files[start : start + 200]], capture_output=True, text=True, check=False)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # --- the checker on random and mutated input -------------------------------------------------
