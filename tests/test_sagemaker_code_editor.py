@@ -56,14 +56,46 @@ def test_shell_scripts_pass_shellcheck(project: Path) -> None:
         assert shellcheck(script) == "", script.name
 
 
-def test_json_files_parse_with_the_api_shapes(project: Path) -> None:
+def entrypoint_of(dockerfile: Path) -> list[str]:
+    """The exec-form ENTRYPOINT of the (last) stage, read from the file itself."""
+    found = re.findall(r"^ENTRYPOINT (.+)$", dockerfile.read_text(), re.M)
+    assert found, f"{dockerfile} has no ENTRYPOINT"
+    entrypoint: list[str] = json.loads(found[-1])
+    return entrypoint
+
+
+def base_image_of(dockerfile: Path) -> str:
+    """The base image: FROM ${BASE_IMAGE}, the ARG's default."""
+    text = dockerfile.read_text()
+    assert re.findall(r"^FROM (.+)$", text, re.M) == ["${BASE_IMAGE}"]
+    found = re.search(r"^ARG BASE_IMAGE=(\S+)$", text, re.M)
+    assert found is not None
+    return found.group(1)
+
+
+#: The entrypoint each base needs. Distribution: its own entrypoint-code-editor, without which
+#: the space never starts (docs/platform-facts.md, reference images; sagemaker-distribution
+#: issue #538). Micromamba: the script byoi writes, where its Dockerfile copies it.
+ENTRYPOINTS = {
+    "sagemaker-distribution": ["entrypoint-code-editor"],
+    "micromamba": ["/usr/local/bin/start-code-editor"],
+}
+
+
+def test_app_image_config_has_the_api_shape_and_the_dockerfiles_entrypoint(project: Path) -> None:
+    """CreateAppImageConfig's input (AWS API reference): a name and CodeEditorAppImageConfig, whose
+    ContainerConfig may hold ContainerEntrypoint (at most 1 item), ContainerArguments and
+    ContainerEnvironmentVariables; FileSystemConfig is not supported for Code Editor."""
     config = json.loads((project / "sagemaker" / "app-image-config.json").read_text())
-    container = config["CodeEditorAppImageConfig"]["ContainerConfig"]
-    assert len(container["ContainerEntrypoint"]) == 1
-    domain = json.loads((project / "sagemaker" / "update-domain.json").read_text())
-    image = domain["DefaultUserSettings"]["CodeEditorAppSettings"]["CustomImages"][0]
-    assert image["AppImageConfigName"] == config["AppImageConfigName"]
-    assert set(image) == {"ImageName", "ImageVersionNumber", "AppImageConfigName"}
+    answers = yaml.safe_load((project / "byoi.yaml").read_text())
+    name = answers.get("name", "my-code-editor")  # the default name (README, options table)
+    assert config == {
+        "AppImageConfigName": f"{name}-config",
+        "CodeEditorAppImageConfig": {"ContainerConfig": {"ContainerEntrypoint": entrypoint_of(project / "Dockerfile")}},
+    }
+    base = answers.get("base", "micromamba")
+    assert entrypoint_of(project / "Dockerfile") == ENTRYPOINTS[base]
+    assert sorted(p.name for p in (project / "sagemaker").iterdir()) == ["app-image-config.json"]
 
 
 def test_dockerfile_runs_as_studio_user_with_an_entrypoint(project: Path) -> None:
@@ -71,11 +103,10 @@ def test_dockerfile_runs_as_studio_user_with_an_entrypoint(project: Path) -> Non
     users = re.findall(r"^USER (\S+)$", text, re.M)
     assert users[-1] == "1000:100"
     assert "WORKDIR /home/sagemaker-user" in text
-    entrypoint = json.loads(re.findall(r"^ENTRYPOINT (.+)$", text, re.M)[-1])
-    if "sagemaker-distribution" in text.split("FROM ", 1)[1].splitlines()[0]:
-        assert entrypoint == ["entrypoint-code-editor"]
+    if base_image_of(project / "Dockerfile").startswith("public.ecr.aws/sagemaker/sagemaker-distribution:"):
+        assert entrypoint_of(project / "Dockerfile") == ["entrypoint-code-editor"]
     else:
-        assert entrypoint == ["/usr/local/bin/start-code-editor"]
+        assert entrypoint_of(project / "Dockerfile") == ["/usr/local/bin/start-code-editor"]
         assert (project / "start-code-editor").exists()
 
 
@@ -85,15 +116,26 @@ def test_regenerating_from_the_written_answers_gives_the_same_project(project: P
     assert tree(again) == tree(project)
 
 
-def test_defaults_are_pinned_and_not_latest(tmp_path: Path) -> None:
-    for args in ([], ["--base", "sagemaker-distribution"], ["--base", "sagemaker-distribution", "--gpu"]):
-        out = tmp_path / "-".join(args or ["default"])
-        run_byoi("new", TARGET, "-o", str(out), "--no-input", *args, check=True)
-        base = re.search(r"^FROM (\S+)$", (out / "Dockerfile").read_text(), re.M)
-        assert base is not None
-        assert ":" in base.group(1) and "latest" not in base.group(1)
-        assert ("-gpu" in base.group(1)) == ("--gpu" in args)
-        assert "latest" not in (out / "build.sh").read_text().split("never")[0]
+#: The pinned defaults, taken 2026-12-02 (README, "Refreshing the pins"): micromamba 2.6.1 is
+#: the newest in mamba-org/micromamba-docker CHANGELOG.md; SageMaker Distribution 4.6.0 the newest
+#: release in aws/sagemaker-distribution build_artifacts/v4/ (issue 7), and support_policy.md
+#: supports only the newest patch of a minor.
+DEFAULT_BASES = {
+    (): "mambaorg/micromamba:2.6.1-debian12-slim",
+    ("--base", "sagemaker-distribution"): "public.ecr.aws/sagemaker/sagemaker-distribution:4.6.0-cpu",
+    ("--base", "sagemaker-distribution", "--gpu"): "public.ecr.aws/sagemaker/sagemaker-distribution:4.6.0-gpu",
+}
+
+
+@pytest.mark.parametrize("args", DEFAULT_BASES, ids=["micromamba", "distribution", "distribution-gpu"])
+def test_defaults_are_pinned_and_not_latest(tmp_path: Path, args: tuple[str, ...]) -> None:
+    out = tmp_path / "p"
+    run_byoi("new", TARGET, "-o", str(out), "--no-input", *args, check=True)
+    assert base_image_of(out / "Dockerfile") == DEFAULT_BASES[args]
+    # Code Editor and Python as AWS ships them in the distribution (build_artifacts/v4/v4.5/
+    # v4.5.0/cpu.env.out: sagemaker-code-editor-1.10.1, python-3.12.13).
+    if not args:
+        assert "'sagemaker-code-editor=1.10' 'python=3.12' pip" in (out / "Dockerfile").read_text()
 
 
 def test_micromamba_base_renumbers_the_user_and_cleans_caches(tmp_path: Path) -> None:
@@ -131,6 +173,16 @@ BAD = {
     "extension id without publisher": (["--extension", "python"], "--extension"),
     "extension over http": (["--extension", "http://example.com/x.vsix"], "https"),
     "extension url not a vsix": (["--extension", "https://example.com/x.zip"], ".vsix"),
+    # Versions are exact semantic versions (what Open VSX and code --install-extension take).
+    "extension @latest": (["--extension", "ms-python.python@latest"], "'latest'"),
+    "extension @1.2": (["--extension", "ms-python.python@1.2"], "'1.2'"),
+    "extension @01.2.3": (["--extension", "ms-python.python@01.2.3"], "'01.2.3'"),
+    "extension @ with trailing text": (["--extension", "ms-python.python@1.2.3 beta"], "'1.2.3 beta'"),
+    "extension @ twice": (["--extension", "ms-python.python@1.2.3@4.5.6"], "'1.2.3@4.5.6'"),
+    "extension @ empty": (["--extension", "ms-python.python@"], "''"),
+    "extension version with newline": (["--extension", "ms-python.python@1.2.3\nRUN id"], "version"),
+    # ADD expands $VAR in its source, so a '$' in a URL would not reach the image as written.
+    "extension url with $": (["--extension", "https://example.com/dl/$MAMBA_USER/x.vsix"], "%24"),
     "conda spec with shell": (["--conda-package", "numpy; rm -rf /"], "';'"),
     "pip spec with substitution": (["--pip-package", "requests$(id)"], "'$'"),
     "tag latest": (["--image-tag", "latest"], "latest"),

@@ -72,6 +72,8 @@ SHELL_LESS_BASES = (
 )
 
 #: Default base for Foundry images: small, Debian-based, with /bin/sh, set and tee.
+#: Checked 2026-12-02 against docker-library/official-images library/python (copy of
+#: 2026-08-21): it lists 3.12.14-slim-bookworm as the newest 3.12 patch; refresh as the README says.
 DEFAULT_BASE_IMAGE = "python:3.12.12-slim-bookworm"
 
 #: The log file the documented sidecar entrypoint writes in the shared volume; the

@@ -96,18 +96,26 @@ class BaseImage:
 
 
 #: mambaorg/micromamba: Debian 12 slim with micromamba; user mambauser 57439:57439.
+#: Pin taken 2026-12-02 from mamba-org/micromamba-docker: CHANGELOG.md (newest entry, 13 May
+#: 2026: micromamba 2.6.1) and .github/workflows/push_latest.yml (tags VERSION-debian12-slim
+#: for the debian:12-slim base).
 MICROMAMBA = BaseImage(
     key="micromamba",
     repository="mambaorg/micromamba",
-    tag="2.5.0-debian12-slim",
+    tag="2.6.1-debian12-slim",
 )
 
 #: The SageMaker Distribution image: sagemaker-user 1000:100, no ENTRYPOINT of its own.
+#: Pin taken 2026-12-02 from aws/sagemaker-distribution: the newest release, 4.6.0, that issue 7
+#: and docs/platform-facts.md report build_artifacts/v4/ lists by December 2026 (the copy read
+#: here, of 2026-08-21, goes up to build_artifacts/v4/v4.5/v4.5.0); support_policy.md supports
+#: a patch release only until the next patch of its minor, so pin the newest patch of the
+#: newest minor (4.x is supported until Oct 7th, 2027).
 SAGEMAKER_DISTRIBUTION = BaseImage(
     key="sagemaker-distribution",
     repository="public.ecr.aws/sagemaker/sagemaker-distribution",
-    tag="4.3.0-cpu",
-    gpu_tag="4.3.0-gpu",
+    tag="4.6.0-cpu",
+    gpu_tag="4.6.0-gpu",
 )
 
 BASES = {b.key: b for b in (MICROMAMBA, SAGEMAKER_DISTRIBUTION)}
@@ -122,9 +130,12 @@ MAMBA_USER_FILE = "/etc/arg_mamba_user"
 CONDA_CHANNEL = "conda-forge"
 
 #: Default sagemaker-code-editor (conda-forge) minor version for the micromamba base.
+#: Taken 2026-12-02 from aws/sagemaker-distribution build_artifacts/v4/v4.4/v4.4.1/cpu.env.out
+#: and v4.5/v4.5.0/cpu.env.out (sagemaker-code-editor-1.10.1): the version AWS ships.
 DEFAULT_CODE_EDITOR_VERSION = "1.10"
 
 #: Default Python for the micromamba environment.
+#: Taken 2026-12-02 from the same cpu.env.out files (python-3.12.13): the Python AWS ships.
 DEFAULT_PYTHON = "3.12"
 
 #: The name Debian (and Ubuntu, Alpine, Fedora) give the group with Studio's GID, so

@@ -24,9 +24,13 @@ from generator.targets.base import CommonAnswers, Target
 #: Where the micromamba-based image puts its start script.
 ENTRYPOINT_PATH = "/usr/local/bin/start-code-editor"
 
-_OPEN_VSX_ID = re.compile(
-    r"^(?P<id>[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z0-9][A-Za-z0-9-]*)"
-    r"(?:@(?P<version>[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?))?$"
+_OPEN_VSX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z0-9][A-Za-z0-9-]*")
+# An exact semantic version (semver.org's grammar: no leading zeros, optional pre-release and
+# build): what Open VSX publishes and ``--install-extension id@version`` takes.
+_NUMBER = r"(?:0|[1-9][0-9]*)"
+_IDENT = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_SEMVER = re.compile(
+    rf"{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_IDENT}(?:\.{_IDENT})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
 )
 _VSIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.vsix$")
 _URL_SAFE = re.compile(r"^[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+$")
@@ -65,17 +69,25 @@ def parse_extension(value: Any) -> Extension:
             raise AnswerError(f"{text!r}: download extensions over https, not http")
         if not _URL_SAFE.fullmatch(text) or "'" in text:
             raise AnswerError(f"{text!r} has characters a URL cannot hold; percent-encode them")
+        if "$" in text:
+            # The Dockerfile's ADD would expand $NAME in the URL; %24 is the same URL, kept as is.
+            raise AnswerError(f"{text!r}: write '$' in the URL as %24 (ADD would expand $NAMES)")
         name = parsed.path.rsplit("/", 1)[-1]
         if not _VSIX_NAME.fullmatch(name):
             raise AnswerError(f"{text!r} does not end in a .vsix file name; give the URL of a .vsix file")
         return Extension(url=text)
-    m = _OPEN_VSX_ID.fullmatch(text)
-    if not m:
+    ext_id, at, version = text.partition("@")
+    if not _OPEN_VSX_ID.fullmatch(ext_id):
         raise AnswerError(
             f"{text!r} is not an Open VSX extension id; use publisher.name or publisher.name@1.2.3 "
             "(e.g. ms-python.python), or the https URL of a .vsix file"
         )
-    return Extension(id=m.group("id"), version=m.group("version"))
+    if at and not _SEMVER.fullmatch(version):
+        raise AnswerError(
+            f"{text!r}: the version {version!r} is not an exact version such as 1.2.3 "
+            "(no 'latest', ranges or leading zeros); leave out @VERSION for the newest"
+        )
+    return Extension(id=ext_id, version=version or None)
 
 
 @dataclass(frozen=True)

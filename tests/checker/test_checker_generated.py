@@ -66,13 +66,15 @@ FD = ("foundry-sidecar", "foundry-byoc", "foundry-model")
 ALL = SM + FD
 LAST = r"\Z"
 USER_LINE = r"(?m)^USER [0-9]+(:[0-9]+)?$"
+BASE_LINE = r"(?m)^(FROM |ARG BASE_IMAGE=)([^\s$]+):\S+$"
 
 MUTATIONS = [
     Mutation("user-0", ALL, "Dockerfile", USER_LINE, "USER 0", "BY101"),
     Mutation("user-root", ALL, "Dockerfile", USER_LINE, "USER root", "BY101"),
     Mutation("no-user", FD, "Dockerfile", USER_LINE + r"\n", "", "BY101"),
-    Mutation("base-latest", ALL, "Dockerfile", r"(?m)^FROM (\S+):\S+$", r"FROM \1:latest", "BY102"),
-    Mutation("base-untagged", ALL, "Dockerfile", r"(?m)^FROM (\S+):\S+$", r"FROM \1", "BY102"),
+    # FROM IMAGE:TAG, or FROM ${BASE_IMAGE} with ARG BASE_IMAGE=IMAGE:TAG before it (SageMaker).
+    Mutation("base-latest", ALL, "Dockerfile", BASE_LINE, r"\1\2:latest", "BY102"),
+    Mutation("base-untagged", ALL, "Dockerfile", BASE_LINE, r"\1\2", "BY102"),
     Mutation("platform-arm64", ALL, "Dockerfile", r"(?m)^FROM ", "FROM --platform=linux/arm64 ", "BY103"),
     Mutation("expose-80", ALL, "Dockerfile", LAST, "\nEXPOSE 80\n", "BY104"),
     Mutation("secret-env", ALL, "Dockerfile", LAST, "\nENV API_TOKEN=changeme\n", "BY105"),

@@ -1,33 +1,72 @@
 #!/usr/bin/env bash
-# Builds the image for linux/amd64 (the only platform Studio runs; on Apple Silicon a
+# Builds the image "ds-code-editor" for linux/amd64 (the only platform Studio runs; on Apple Silicon a
 # plain build gives "exec format error" in Studio) and, given an ECR repository, pushes it.
 #
-# Usage: ./build.sh [ECR_REPOSITORY_URI]
+# Usage: ./build.sh [--base-image REF] [ECR_REPOSITORY_URI]
 #   ECR_REPOSITORY_URI  e.g. 111122223333.dkr.ecr.us-east-1.amazonaws.com/ds-code-editor
-#                       (or set ECR_REPOSITORY_URI); without it the image is only built.
+#                       (or set ECR_REPOSITORY_URI); without it the image is only built
+#   --base-image REF    build FROM REF instead of mambaorg/micromamba:2.6.1-debian12-slim, e.g. the same
+#                       image through a registry mirror or pull-through cache; pinned, never "latest"
+#   -h, --help          this text
 # Environment:
-#   IMAGE_TAG  tag to use (default 1.0.0; "git" uses the git revision); never "latest"
-#   DOCKER     the docker-compatible client to use (default docker; podman works too)
+#   IMAGE_TAG  tag to build (default 1.0.0; "git": the git revision); never "latest"
+#   DOCKER     docker-compatible client (default docker; podman works too)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 image="ds-code-editor"
 tag="${IMAGE_TAG:-1.0.0}"
 docker="${DOCKER:-docker}"
+base_image=""
+repository="${ECR_REPOSITORY_URI:-}"
+
+fail() {
+    echo "build.sh: error: $*" >&2
+    exit 2
+}
+
+# 'latest' in any case names no fixed image. (No ${x,,}: macOS still ships bash 3.2.)
+is_latest() {
+    [[ "$(tr '[:upper:]' '[:lower:]' <<<"$1")" == latest ]]
+}
+
+repository_given=""
+while (($#)); do
+    case "$1" in
+        --base-image) base_image="${2:-}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift 2 ;;
+        --base-image=*) base_image="${1#*=}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift ;;
+        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "$0"; exit 0 ;;
+        -*) fail "unknown option '$1' (see ./build.sh --help)" ;;
+        *)
+            [[ -z "$repository_given" ]] || fail "unexpected argument '$1': give one ECR_REPOSITORY_URI (see ./build.sh --help)"
+            repository="$1"; repository_given=yes; shift ;;
+    esac
+done
 
 if [[ "$tag" == git ]]; then
     tag="$(git rev-parse --short=12 HEAD)"
 fi
-# 'latest' in any case names no fixed image. (No ${tag,,}: macOS still ships bash 3.2.)
-if [[ "$(tr '[:upper:]' '[:lower:]' <<<"$tag")" == latest ]]; then
-    echo "build.sh: error: refusing the tag 'latest': it names no fixed image; set IMAGE_TAG to a version" >&2
-    exit 2
+if is_latest "$tag"; then
+    fail "refusing the tag 'latest': it names no fixed image; set IMAGE_TAG to a version"
 fi
 
-"$docker" build --platform linux/amd64 --tag "$image:$tag" .
+build_args=()
+if [[ -n "$base_image" ]]; then
+    # The tag is what follows the last ':' after the last '/' (a registry may have a :port).
+    base_name="${base_image##*/}"
+    if [[ "$base_image" != *@sha256:* && "$base_name" != *:* ]]; then
+        fail "--base-image $base_image has no tag; pin one, e.g. REF:1.2.3"
+    fi
+    if [[ "$base_image" != *@sha256:* ]] && is_latest "${base_name##*:}"; then
+        fail "--base-image $base_image: 'latest' names no fixed image; pin a version"
+    fi
+    build_args=(--build-arg "BASE_IMAGE=$base_image")
+fi
+
+# ${build_args[@]+...}: an empty array is "unbound" to bash 3.2 under set -u.
+"$docker" build --platform linux/amd64 ${build_args[@]+"${build_args[@]}"} --tag "$image:$tag" .
 echo "built $image:$tag"
 
-repository="${1:-${ECR_REPOSITORY_URI:-}}"
 if [[ -z "$repository" ]]; then
     exit 0
 fi
