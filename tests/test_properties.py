@@ -93,7 +93,7 @@ conda_spec = st.builds(
     st.sampled_from(["", "=1.26", ">=2", "==3.1.4"]),
 )
 extension = st.one_of(
-    st.from_regex(r"[a-z][a-z0-9-]{0,8}\.[a-z][a-z0-9-]{0,8}(@[0-9]\.[0-9]{1,2}\.[0-9])?", fullmatch=True),
+    st.from_regex(r"[a-z][a-z0-9-]{0,8}\.[a-z][a-z0-9-]{0,8}(@[0-9]\.(0|[1-9][0-9]?)\.[0-9])?", fullmatch=True),
     st.from_regex(r"https://example\.com/[a-z0-9]{1,8}/[a-z][a-z0-9._-]{0,10}\.vsix", fullmatch=True),
 )
 # Foundry: ports 1024-65535 (platform-facts: Foundry refuses ports below 1024).
