@@ -475,7 +475,10 @@ def parse_env(value: Any) -> EnvVar:
 
 def parse_file(value: Any) -> Path:
     """An existing, readable file, kept as an absolute path."""
-    path = Path(str(value)).expanduser()
+    try:
+        path = Path(str(value)).expanduser()
+    except RuntimeError:  # ~name of a user who does not exist
+        raise AnswerError(f"{value}: no such user's home folder; give the file's full path") from None
     if not path.is_file():
         raise AnswerError(f"{value} is not a file")
     return path.resolve()

@@ -46,6 +46,8 @@ class Case:
     needle: str
     files: dict[str, str | bytes] = field(default_factory=dict)
     fifos: tuple[str, ...] = ()
+    #: Symbolic links to make: name -> where it points.
+    links: dict[str, str] = field(default_factory=dict)
 
 
 def new(target: str | None, *args: str, needle: str, **kw: object) -> Case:
@@ -203,6 +205,10 @@ CASES |= {
     "ca-cert-fifo": new("foundry-byoc", "--ca-cert", "fifo", needle="--ca-cert", fifos=("fifo",)),
     "ca-cert-dev-zero": new("foundry-sidecar", "--ca-cert", "/dev/zero", needle="--ca-cert"),
     "ca-cert-folder": new("foundry-model", "--ca-cert", ".", needle="--ca-cert"),
+    "ca-cert-unknown-user-home": new("foundry-byoc", "--ca-cert", "~no-such-user-here/ca.pem", needle="--ca-cert"),
+    "ca-cert-symlink-loop": new("foundry-byoc", "--ca-cert", "loop", needle="--ca-cert", links={"loop": "loop"}),
+    "config-symlink-loop": new(None, "--config", "loop", needle="loop", links={"loop": "loop"}),
+    "config-newline-in-name": new("foundry-byoc", "--config", "a\nb.yaml", needle="a\\nb.yaml"),
     "ca-cert-newline-in-name": new("sagemaker-code-editor", "--ca-cert", "ca.pem\n", needle="--ca-cert"),
     "ca-cert-too-large": new(
         "foundry-byoc", "--ca-cert", "big.pem", needle="larger than", files={"big.pem": PEM * 2000}
@@ -307,6 +313,8 @@ def _write_inputs(root: Path, case: Case) -> None:
             path.write_text(content, encoding="utf-8")
     for rel in case.fifos:
         os.mkfifo(root / rel)
+    for rel, points_to in case.links.items():
+        (root / rel).symlink_to(points_to)
 
 
 def _state(root: Path) -> dict[str, tuple[int, int, int]]:
