@@ -10,6 +10,7 @@ the dataclass's ``check`` method makes the checks that span several answers.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -133,39 +134,24 @@ def _check_text(text: str) -> None:
     raise AnswerError(f"{text!r} holds {what} ({char!r}); give a single line of printable text")
 
 
-def _yaml_source(value: Any) -> str:
-    """How a non-text YAML scalar was (probably) written, to suggest quoting it."""
-    source = getattr(value, "source", None)
-    if isinstance(source, str):
-        return source
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _kind_name(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, Mapping):
         return "a mapping"
-    if value is None:
-        return "empty"
     return f"a {type(value).__name__}"
 
 
-#: What a raw answer may be, by the type of the field (or of its items): text always;
-#: a YAML integer for integer fields; a YAML boolean for boolean fields.
-_ACCEPTS: dict[Any, tuple[type, ...]] = {int: (int,), bool: (bool,)}
+#: Field types whose raw values may be YAML scalars of that type; the rest take text.
+_NON_TEXT = (int, bool)
 
 
 def _scalar_types(cls: type) -> dict[str, type]:
-    """Field name -> the Python type of one raw item (``tuple[int, ...]`` -> int)."""
+    """Field name -> the type of one raw item, for int and bool fields (``tuple[int, ...]`` -> int)."""
     try:
         hints = typing.get_type_hints(cls)
     except (NameError, TypeError):  # pragma: no cover - an annotation that cannot be resolved: text only
@@ -174,43 +160,52 @@ def _scalar_types(cls: type) -> dict[str, type]:
     for name, hint in hints.items():
         if typing.get_origin(hint) is tuple:
             hint = typing.get_args(hint)[0]
-        if hint in _ACCEPTS:
+        if hint in _NON_TEXT:
             found[name] = hint
     return found
 
 
-def check_raw(q: Question, value: Any, expected: type | None = None) -> None:
+def _got(value: Any) -> str:
+    source = getattr(value, "source", None)
+    if isinstance(value, (bool, int, float)):
+        return f"{_kind_name(value)} ({source if isinstance(source, str) else value})"
+    return _kind_name(value)
+
+
+def check_raw(value: Any, expected: type | None = None) -> None:
     """Refuse a raw answer item of the wrong type, or text holding a control character.
 
     Flags give text; an answers file and cookiecutter can give YAML/JSON numbers,
-    booleans, lists and mappings, which are never turned into text silently.
+    booleans, dates, lists and mappings, which are never turned into text silently.
+    ``expected`` is the field's item type when it takes more than text (int or bool).
     """
     if isinstance(value, str):
         _check_text(value)
         return
-    accepted = _ACCEPTS.get(expected, ())
-    if isinstance(value, accepted) and not (isinstance(value, bool) and bool not in accepted):
+    if expected is int and isinstance(value, int) and not isinstance(value, bool):
         return
+    if expected is bool and isinstance(value, bool):
+        return
+    if expected is int:
+        raise AnswerError(f"expected a whole number, got {_got(value)}")
     if expected is bool:
-        want = "true or false"
-    elif expected is int:
-        want = "a whole number"
-    else:
-        want = "text"
-    if isinstance(value, (bool, int, float)) and want == "text":
-        source = _yaml_source(value)
-        raise AnswerError(
-            f'expected text, got {_kind_name(value)} ({source} is read as {value!r}); quote it: "{source}"'
-        )
-    raise AnswerError(f"expected {want}, got {_kind_name(value)}")
+        raise AnswerError(f"expected true or false, got {_got(value)}")
+    if isinstance(value, bool):
+        raise AnswerError("expected text, got a boolean (YAML reads yes, no, on, off as booleans); quote it")
+    source = getattr(value, "source", None)  # how YAML saw it written (generator.yamlfile)
+    if isinstance(source, str):
+        raise AnswerError(f'expected text, got a number ({source} is read as {value!r}); quote it: "{source}"')
+    if isinstance(value, (int, float, datetime.date)):
+        raise AnswerError(f'expected text, got {_kind_name(value)}; quote it: "{value}"')
+    raise AnswerError(f"expected text, got {_kind_name(value)}")
 
 
 def parse_answer(q: Question, value: Any, expected: type | None = None) -> Any:
     """One raw item (a flag's text or a YAML scalar) -> its typed value, or AnswerError.
 
-    ``expected`` is the field's item type when it accepts more than text (int, bool).
+    ``expected`` is the field's item type when it takes more than text (int or bool).
     """
-    check_raw(q, value, expected)
+    check_raw(value, expected)
     return q.option.parse(value)
 
 
