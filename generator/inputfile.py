@@ -8,7 +8,6 @@ without blocking, looks at what it opened, and reads at most ``limit`` bytes.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from pathlib import Path
@@ -60,8 +59,6 @@ def read_input_bytes(path: Path | str, label: str, limit: int, error: type[Excep
             try:
                 chunk = os.read(fd, limit + 1 - total)
             except OSError as err:
-                if err.errno == errno.EAGAIN:  # pragma: no cover - regular files never block
-                    continue
                 raise error(f"cannot read {name}: {err.strerror}") from None
             if not chunk:
                 break
