@@ -1,13 +1,16 @@
 """The ``byoi`` command: parse, call, print. Nothing else lives here.
 
-Exit status: 0 success; 2 bad usage or bad input, with a one-line message and nothing
-written. Flags of ``byoi new TARGET`` are generated from the target's answers class,
-so a new question needs no change here.
+Exit status: 0 success; 1 findings (``check``), conflicts or an outdated project
+(``upgrade``); 2 bad usage or bad input, with a one-line message and nothing written;
+130 and 143 when stopped by SIGINT or SIGTERM, which change nothing either. Flags of
+``byoi new TARGET`` are generated from the target's answers class, so a new question
+needs no change here.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,6 +74,29 @@ def _add_targets(targets: argparse._SubParsersAction[Any]) -> None:
             _add_question(group, q)
 
 
+def _add_upgrade_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", nargs="?", default=".", metavar="DIR", help="the project (default: .)")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if an upgrade would change anything"
+    )
+    parser.add_argument(
+        "--diff", action="store_true", help="write nothing; print what an upgrade would change, as a unified diff"
+    )
+
+
+def _add_all_answer_flags(parser: argparse.ArgumentParser) -> None:
+    """Every target's answer flags, once each: enough to find DIR before the target is known."""
+    from generator.targets import TARGETS
+
+    seen: set[str] = set()
+    group = parser.add_argument_group("answers (those of the project's target)")
+    for target in TARGETS.values():
+        for q in questions(target.answers):
+            if q.flag not in seen:
+                seen.add(q.flag)
+                _add_question(group, q)
+
+
 def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     """The whole command line; ``with_targets=False`` skips the per-target ``new`` flags,
     which need every target module and are only parsed by ``byoi new``."""
@@ -83,6 +109,17 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     targets = new.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
     if with_targets:
         _add_targets(targets)
+
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="re-render a project with this byoi, keeping your edits",
+        description="Re-render a project with this byoi and its recorded answers (plus any given here), merging "
+        "each file three ways with your edits. Exit status: 0 done or up to date, 1 conflicts to resolve (or, "
+        "with --check/--diff, an upgrade would change something), 2 bad usage or input (nothing written).",
+    )
+    _add_upgrade_options(upgrade)
+    if with_targets:
+        _add_all_answer_flags(upgrade)
 
     commands.add_parser("targets", help="list the targets 'byoi new' can write")
 
@@ -142,6 +179,53 @@ def _new(args: argparse.Namespace) -> int:
     for note in written.notes:
         print(f"byoi: note: {note}", file=sys.stderr)
     print(f"wrote {target.name} project '{answers.name}' to {out} ({len(written.files)} files, checked by byoi check)")
+    for line in written.report:
+        print(f"  {line}")
+    return 0
+
+
+def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
+    from generator import upgrade
+    from generator.project import RECORD_DIR
+
+    loaded = upgrade.load(Path(args.directory))
+    # Parse again with the flags of the project's own target only.
+    strict = _Parser(prog="byoi upgrade")
+    _add_upgrade_options(strict)
+    group = strict.add_argument_group("answers")
+    for q in questions(loaded.target.answers):
+        _add_question(group, q)
+    args = strict.parse_args(words[1:])
+    names = {q.name for q in questions(loaded.target.answers)}
+    flags = {k: v for k, v in vars(args).items() if k in names}
+    dry = args.check or args.diff
+    outcome = upgrade.run(loaded, flags, dry=dry)
+    for note in outcome.notes:
+        print(f"byoi: note: {note}", file=sys.stderr)
+    if args.diff:
+        _write(outcome.diff)
+    lines = [line for c in outcome.changes if (line := c.report()) is not None]
+    where = args.directory
+    if dry:
+        if not outcome.changed:
+            print(f"{where} is up to date with byoi {__version__}")
+            return 0
+        if not args.diff:
+            for line in lines:
+                print(f"  {line}")
+            if outcome.record_changes and not any(c.changes_project for c in outcome.changes):
+                print(f"  record    {RECORD_DIR}/ (what byoi wrote, for later upgrades)")
+        print(f"{where} is not up to date with byoi {__version__}: run byoi upgrade {where}")
+        return 1
+    if not outcome.changed:
+        print(f"{where} is up to date with byoi {__version__}; nothing to do")
+        return 0
+    print(f"upgraded {where} with byoi {__version__}")
+    for line in lines:
+        print(f"  {line}")
+    if outcome.conflicts:
+        print(f"resolve {len(outcome.conflicts)} file(s) by hand: {', '.join(outcome.conflicts)}")
+        return 1
     return 0
 
 
@@ -232,14 +316,42 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
     return argv
 
 
+class _Stopped(BaseException):
+    """SIGINT or SIGTERM: unwinds like an exception, so staging folders are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    # The first signal stops byoi; later ones must not cut short the cleanup it starts.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byoi`` command; return its exit status."""
-    words = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_targets=bool(words) and words[0] == "new")
+    held = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except _Stopped as stop:
+        print(f"byoi: stopped by {signal.Signals(stop.signum).name}; nothing was changed", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for s, handler in held.items():
+            signal.signal(s, handler)
+
+
+def _main(words: list[str]) -> int:
+    parser = build_parser(with_targets=bool(words) and words[0] in ("new", "upgrade"))
     args = parser.parse_args(_with_target_from_config(words))
     try:
         if args.command == "new":
             return _new(args)
+        if args.command == "upgrade":
+            return _upgrade(args, words)
         if args.command == "targets":
             return _targets()
         if args.command == "check":

@@ -1,19 +1,16 @@
 """Answers + a cookiecutter template -> a project on disk, all or nothing.
 
-The project is rendered by cookiecutter into a temporary folder beside the
-destination, completed (CA certificates, answers file), and only then moved into
-place, so a failure leaves nothing half-written.
+The project is rendered by cookiecutter into a staging folder on the destination's file
+system, completed (CA certificates, answers file) and checked; :mod:`generator.project`
+then puts it in place, so a failure leaves the destination as it was.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +32,20 @@ ANSWERS_FILE = "byoi.yaml"
 PROJECT_SLUG = "project"
 
 
+#: For tests only: a copy of ``templates/`` the test owns, to play a newer byoi's templates.
+TEMPLATES_ENV = "BYOI_TEMPLATES_DIR"
+
+
 def templates_dir() -> Path:
-    """The cookiecutter templates: inside the installed package, else the source tree."""
+    """The cookiecutter templates: inside the installed package, else the source tree.
+
+    ``BYOI_TEMPLATES_DIR`` overrides it; it exists for the tests of ``byoi upgrade``,
+    which need "a changed template" without editing the repository's.
+    """
+    import os
+
+    if os.environ.get(TEMPLATES_ENV):
+        return Path(os.environ[TEMPLATES_ENV])
     here = Path(__file__).resolve().parent
     packaged = here / "templates"
     return packaged if packaged.is_dir() else here.parent / "templates"
@@ -142,33 +151,26 @@ def cookiecutter_variables(target: Target) -> dict[str, Any]:
     return data
 
 
-def check_destination(out: Path, force: bool) -> None:
-    """Refuse a destination that is a file, or a non-empty folder without ``force``."""
-    if out.exists() and not out.is_dir():
-        raise AnswerError(f"{out} exists and is not a folder; choose another -o")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise AnswerError(f"{out} is not empty; choose an empty folder or pass --force to write into it")
+def check_destination(out: Path, force: bool) -> Path:
+    """The resolved output folder, once byoi may write there (see :mod:`generator.project`).
 
+    Refused with one line: a path that cannot be a folder (a file on the way, a looping
+    link, a name too long), a read-only folder, a non-empty folder without ``force``.
+    """
+    from generator import project
 
-def _existing_ancestor(path: Path) -> Path:
-    for candidate in (path, *path.parents):
-        if candidate.is_dir():
-            return candidate
-    return Path.cwd()
+    resolved = project.resolve_output(out)
+    project.inspect_destination(resolved, force)
+    return resolved
 
 
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
-    """A temporary folder on the destination's file system, removed afterwards."""
-    anchor = _existing_ancestor(out.parent)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=".byoi-", dir=anchor))
-    except OSError as err:
-        raise AnswerError(f"cannot write under {anchor}: {err.strerror}") from None
-    try:
+    """A staging folder on the destination's file system: inside ``out`` if it exists."""
+    from generator import project
+
+    with project.staging(out, inside=out.is_dir()) as tmp:
         yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def render_project(target: Target, answers: CommonAnswers, dest: Path) -> None:
@@ -199,10 +201,15 @@ def render_project(target: Target, answers: CommonAnswers, dest: Path) -> None:
 
 @dataclass(frozen=True)
 class Written:
-    """What :func:`write_project` wrote, and what ``byoi check`` said of it below error level."""
+    """What :func:`write_project` wrote, and what ``byoi check`` said of it below error level.
+
+    ``report``: a line for each file ``--force`` did not simply write (kept, written
+    beside, removed).
+    """
 
     files: list[Path]
     notes: list[str]
+    report: list[str] = field(default_factory=list)
 
 
 def self_check(target: Target, project: Path) -> list[str]:
@@ -217,24 +224,22 @@ def self_check(target: Target, project: Path) -> list[str]:
 
 
 def write_project(target: Target, answers: CommonAnswers, out: Path, *, force: bool = False) -> Written:
-    """Write the project into ``out`` atomically, once it checks clean of errors."""
-    out = out.resolve()
-    check_destination(out, force)
+    """Write the project into ``out``, all or nothing, once it checks clean of errors.
+
+    With ``force``, into a folder that has files: those the user changed since byoi
+    wrote them are kept (byoi's new version beside them), those byoi no longer writes
+    are removed unless changed (see :mod:`generator.project`).
+    """
+    from generator import project
+
+    out = check_destination(out, force)
     with _staging(out) as tmp:
         staged = tmp / "stage" / PROJECT_SLUG
         staged.parent.mkdir()
-        render_project(target, answers, staged)
+        try:
+            render_project(target, answers, staged)
+        except OSError as err:  # a full disk, most likely: the staging folder goes, nothing else changed
+            raise AnswerError(f"cannot render the project beside {out}: {err.strerror}; nothing was written") from None
         notes = self_check(target, staged)
-        files = sorted(p.relative_to(staged) for p in staged.rglob("*") if p.is_file())
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not out.exists():
-            os.replace(staged, out)
-        elif not any(out.iterdir()):
-            out.rmdir()
-            os.replace(staged, out)
-        else:
-            for rel in files:
-                target_file = out / rel
-                target_file.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(staged / rel, target_file)
-    return Written(files, notes)
+        placed = project.put(out, staged, tmp, target.name, answers.to_file(), force=force)
+    return Written([Path(f) for f in placed.files], notes, placed.report)

@@ -38,7 +38,9 @@ def test_plain_cookiecutter_writes_what_byoi_writes(target: str, tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "byoi"
     run_byoi("new", target, "-o", str(out), "--no-input", "--name", "team-image", "--image-tag", "2.0.0", check=True)
-    assert tree(tmp_path / "cc" / "project") == {k: v for k, v in tree(out).items() if k != "byoi.yaml"}
+    assert tree(tmp_path / "cc" / "project") == {
+        k: v for k, v in tree(out).items() if k != "byoi.yaml" and not k.startswith(".byoi/")
+    }
 
 
 def test_plain_cookiecutter_takes_lists_as_comma_separated_text(tmp_path: Path) -> None:
@@ -48,7 +50,9 @@ def test_plain_cookiecutter_takes_lists_as_comma_separated_text(tmp_path: Path) 
     flags = ["--base", "sagemaker-distribution", "--name", "team"]
     flags += ["--extension", "ms-python.python", "--extension", "redhat.vscode-yaml@1.15.0"]
     run_byoi("new", "sagemaker-code-editor", "-o", str(out), "--no-input", *flags, check=True)
-    assert tree(tmp_path / "cc" / "project") == {k: v for k, v in tree(out).items() if k != "byoi.yaml"}
+    assert tree(tmp_path / "cc" / "project") == {
+        k: v for k, v in tree(out).items() if k != "byoi.yaml" and not k.startswith(".byoi/")
+    }
 
 
 @pytest.mark.parametrize("target", TARGETS)

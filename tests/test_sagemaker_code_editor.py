@@ -239,8 +239,10 @@ def test_non_empty_folder_is_refused_without_force(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--force" in proc.stderr
     assert mine.read_text() == "FROM my-own\n"
     assert sorted(p.name for p in out.iterdir()) == ["Dockerfile"]
+    # With --force the user's own Dockerfile is kept and byoi's written beside it.
     run_byoi("new", TARGET, "-o", str(out), "--no-input", "--force", check=True)
-    assert mine.read_text().startswith("# syntax=docker/dockerfile:1")
+    assert mine.read_text() == "FROM my-own\n"
+    assert (out / "Dockerfile.byoi-new").read_text().startswith("# syntax=docker/dockerfile:1")
 
 
 def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
