@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import resource
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -52,6 +54,9 @@ RENDER_EXAMPLES = int(os.environ.get("BYOI_HYPOTHESIS_EXAMPLES", "40"))
 REGENERATE_EVERY = 10
 #: Seconds ``byoi check`` may take on one small input (it takes milliseconds).
 CHECK_BOUND = 5.0
+#: Bytes of memory ``byoi check`` may add on one small input: a super-linear expansion
+#: fails the test with a MemoryError instead of taking the shared machine's memory.
+CHECK_MEMORY = 1 << 30
 CORPUS = REPO / "tests" / "checker" / "dockerfiles"
 
 SETTINGS = settings(
@@ -220,6 +225,33 @@ def compiled_template_cache() -> Iterator[None]:
         yield
     finally:
         jinja2.Environment.compile = original  # type: ignore[method-assign]
+
+
+class TooSlow(Exception):
+    """``byoi check`` ran past the time bound."""
+
+
+@contextlib.contextmanager
+def bounded(seconds: float, memory: int) -> Iterator[None]:
+    """Stop the block with :class:`TooSlow` after ``seconds``, and with MemoryError when it
+    grows the address space by more than ``memory`` bytes (a hang fails, never blocks)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TooSlow(f"byoi check ran for more than {seconds} s")
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    previous = signal.signal(signal.SIGALRM, expire)
+    resource.setrlimit(
+        resource.RLIMIT_AS, (used + memory if hard == resource.RLIM_INFINITY else min(hard, used + memory), hard)
+    )
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def byoi(*args: str) -> tuple[int, str]:
@@ -403,16 +435,18 @@ def settings_file(draw: st.DrawFn) -> tuple[str, bytes]:
 def test_the_checker_survives_random_and_mutated_input(target: str, tmp_path: Path) -> None:
     counter = iter(range(10**9))
 
-    @SETTINGS
+    # No shrinking: a failing example may take the whole time bound on each try.
+    @settings(SETTINGS, phases=[Phase.explicit, Phase.generate])
     @given(mutated_dockerfile(), settings_file())
     def check(dockerfile: str, config: tuple[str, bytes]) -> None:
         folder = tmp_path / str(next(counter))
         folder.mkdir()
         (folder / "Dockerfile").write_text(dockerfile, encoding="utf-8", errors="surrogatepass")
         (folder / config[0]).write_bytes(config[1])
-        started = time.monotonic()
-        status, _ = byoi("check", str(folder / "Dockerfile"), "--target", target, "--config", str(folder / config[0]))
-        assert time.monotonic() - started < CHECK_BOUND
+        with bounded(CHECK_BOUND, CHECK_MEMORY):
+            status, _ = byoi(
+                "check", str(folder / "Dockerfile"), "--target", target, "--config", str(folder / config[0])
+            )
         assert status in (0, 1, 2)
 
     check()
