@@ -24,8 +24,34 @@ class AnswerError(ValueError):
 
 
 @dataclass(frozen=True)
+class When:
+    """The condition under which a question applies: another answer has one of some values.
+
+    The wizard asks the question only then (right after the answer it depends on), and
+    ``--help`` says when it applies. With ``refuse`` (the default), an answer given
+    otherwise is refused, since it would be ignored; without, it is only not asked.
+    """
+
+    name: str
+    values: tuple[Any, ...]
+    refuse: bool = True
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """True when ``answers`` (parsed values by field name) give the question a reason to be asked."""
+        return answers.get(self.name) in self.values
+
+    @property
+    def flag(self) -> str:
+        """The flag of the answer this depends on."""
+        return "--" + self.name.replace("_", "-")
+
+    def __str__(self) -> str:
+        return f"{'only ' if self.refuse else 'asked only '}with {self.flag} {' or '.join(str(v) for v in self.values)}"
+
+
+@dataclass(frozen=True)
 class Option:
-    """One question a target asks: a flag, an answers-file key, a cookiecutter variable."""
+    """One question a target asks: a flag, an answers-file key, a cookiecutter variable, a wizard question."""
 
     help: str
     parse: Callable[[Any], Any]
@@ -35,6 +61,7 @@ class Option:
     metavar: str | None = None
     boolean: bool = False
     path: bool = False
+    when: When | None = None
 
 
 def option(
@@ -47,13 +74,14 @@ def option(
     choices: Sequence[str] | None = None,
     metavar: str | None = None,
     path: bool = False,
+    when: When | None = None,
 ) -> Any:
     """Declare a dataclass field that is also a question.
 
     ``parse`` turns one raw value (a string from a flag, or a YAML scalar) into its
     typed value, raising :class:`AnswerError`. With ``multiple``, the field holds a
     tuple and ``parse`` is applied to each item. ``path`` marks file answers, which an
-    answers file gives relative to itself.
+    answers file gives relative to itself. ``when`` says when the question applies.
     """
     boolean = isinstance(default, bool)
     if parse is None:
@@ -69,6 +97,7 @@ def option(
         metavar=metavar,
         boolean=boolean,
         path=path,
+        when=when,
     )
     if multiple:
         return field(default=tuple(default), metadata={"option": meta})
@@ -258,7 +287,18 @@ def build_answers(cls: type[A], raw: Mapping[str, Any]) -> A:
     check = getattr(answers, "check", None)
     if check is not None:
         check()
+    check_conditions(answers)
     return answers
+
+
+def check_conditions(answers: Any) -> None:
+    """Refuse an answer given where its ``when`` condition does not hold (it would be ignored)."""
+    for q in questions(type(answers)):
+        when = q.option.when
+        if when is None or not when.refuse or getattr(answers, q.name) == q.default:
+            continue
+        if not when.holds({when.name: getattr(answers, when.name)}):
+            raise AnswerError(f"{q.flag} applies {when}; drop {q.flag}, or add {when.flag} {when.values[0]}")
 
 
 def load_answers_file(path: Path | str) -> dict[str, Any]:

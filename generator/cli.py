@@ -31,6 +31,8 @@ def _add_question(parser: argparse._ActionsContainer, q: Question) -> None:
     opt = q.option
     kwargs: dict[str, Any] = {"dest": q.name, "default": argparse.SUPPRESS}
     default = "" if q.default in (None, ()) else f" (default: {q.default})"
+    if opt.when is not None:
+        default += f"; {opt.when}"
     if opt.boolean:
         parser.add_argument(q.flag, action=argparse.BooleanOptionalAction, help=opt.help + default, **kwargs)
         return
@@ -59,7 +61,7 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         "--no-input",
         action="store_true",
         default=default or False,
-        help="ask nothing; use flags, answers file and defaults",
+        help="ask nothing (the default without a terminal): use flags, answers file and defaults",
     )
 
 
@@ -150,10 +152,15 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def _interactive(args: argparse.Namespace) -> bool:
+    """The wizard runs on a terminal (both ends: not in a pipe or a script's capture) without --no-input."""
+    return not args.no_input and sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _new(args: argparse.Namespace) -> int:
     from generator.answers import load_answers_file, merge_sources
     from generator.render import write_project
-    from generator.targets import TARGETS
+    from generator.targets import TARGETS, Target
 
     file_values: dict[str, Any] = {}
     file_dir = Path.cwd()
@@ -162,19 +169,37 @@ def _new(args: argparse.Namespace) -> int:
         file_dir = Path(args.config).resolve().parent
     file_target = file_values.pop("target", None)
     name = args.target or file_target
-    if name is None:
-        raise AnswerError(f"name a target: byoi new TARGET (one of {', '.join(TARGETS)})")
     if file_target is not None and args.target is not None and file_target != args.target:
         raise AnswerError(f"{args.config} is for target {file_target}, not {args.target}")
-    if name not in TARGETS:
+    if name is not None and name not in TARGETS:
         raise AnswerError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)}")
-    if not args.output:
-        raise AnswerError("say where to write the project: -o DIR")
-    target = TARGETS[name]
-    answer_names = {q.name for q in questions(target.answers)}
-    flags = {k: v for k, v in vars(args).items() if k in answer_names}
-    answers = target.build(merge_sources(target.answers, file_values, file_dir, flags))
-    out = Path(args.output)
+
+    def raw_for(target: Target) -> dict[str, Any]:
+        answer_names = {q.name for q in questions(target.answers)}
+        flags = {k: v for k, v in vars(args).items() if k in answer_names}
+        return merge_sources(target.answers, file_values, file_dir, flags)
+
+    if _interactive(args):
+        from generator import wizard
+
+        try:
+            plan = wizard.run(name, raw_for, args.output, force=args.force)
+        except wizard.Declined:
+            print("byoi: nothing written", file=sys.stderr)
+            return 1
+        except EOFError:
+            # Ctrl-D at a question: the input ended before the answers did.
+            print("\nbyoi: input ended; nothing written", file=sys.stderr)
+            return 1
+        target, answers, out = plan.target, plan.answers, plan.output
+    else:
+        if name is None:
+            raise AnswerError(f"name a target: byoi new TARGET (one of {', '.join(TARGETS)})")
+        if not args.output:
+            raise AnswerError("say where to write the project: -o DIR")
+        target = TARGETS[name]
+        answers = target.build(raw_for(target))
+        out = Path(args.output)
     written = write_project(target, answers, out, force=args.force)
     for note in written.notes:
         print(f"byoi: note: {note}", file=sys.stderr)
@@ -361,6 +386,10 @@ def _main(words: list[str]) -> int:
     except AnswerError as err:
         print(f"byoi: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C in the wizard (or while writing, which stages everything first).
+        print("\nbyoi: cancelled; nothing written", file=sys.stderr)
+        return 130
     parser.print_help()
     return 2
 

@@ -1,70 +1,300 @@
-"""Every template also works with plain cookiecutter, validating answers the way byoi does."""
+"""The repository is a cookiecutter template repository: the real cookiecutter command writes,
+byte for byte, what ``byoi new`` writes, validates answers the same way, and never runs an
+answer as template code."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import venv
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import REPO, run_byoi, tree
+import yaml
+from support import REPO, byoi_command, run_byoi
 
-from generator.render import cookiecutter_variables, templates_dir
+from generator.cookiecutter_ext import (
+    cookiecutter_variables,
+    local_extension_source,
+    root_cookiecutter_json,
+)
 from generator.targets import TARGETS
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
+TARGET_NAMES = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"]
 
 
-def cookiecutter(tmp_path: Path, target: str, *answers: str) -> subprocess.CompletedProcess[str]:
+def cookiecutter(
+    out: Path, template: Path, *answers: str, extra: tuple[str, ...] = (), command: str = COOKIECUTTER
+) -> subprocess.CompletedProcess[str]:
+    """The cookiecutter command as a user runs it, with a home of its own (no ~/.cookiecutterrc)."""
+    home = out.parent / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home)}
     return subprocess.run(
-        [COOKIECUTTER, "--no-input", str(REPO / "templates" / target), "-o", str(tmp_path / "cc"), *answers],
+        [command, "--no-input", str(template), "-o", str(out), *extra, *answers],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_cookiecutter_json_is_in_sync_with_the_answers_class(target: str) -> None:
-    on_disk = json.loads((templates_dir() / TARGETS[target].template / "cookiecutter.json").read_text())
-    assert on_disk == cookiecutter_variables(TARGETS[target]), f"regenerate templates/{target}/cookiecutter.json"
+def files(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of the project under ``root``: its bytes and permission bits.
+
+    Not ``.byoi/``: byoi's record of what it wrote (for ``byoi upgrade``) is byoi's own
+    bookkeeping, not the template's output; a project cookiecutter wrote has none.
+    """
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(".byoi/")
+    }
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_plain_cookiecutter_writes_what_byoi_writes(target: str, tmp_path: Path) -> None:
-    proc = cookiecutter(tmp_path, target, "name=team-image", "image_tag=2.0.0")
+def test_root_cookiecutter_json_offers_every_target() -> None:
+    data = json.loads((REPO / "cookiecutter.json").read_text())
+    assert list(data["templates"]) == TARGET_NAMES
+    for name, entry in data["templates"].items():
+        assert (REPO / entry["path"] / "cookiecutter.json").is_file()
+        assert entry["title"] == name
+    assert data == root_cookiecutter_json(TARGETS), "run python -m generator.cookiecutter_ext"
+
+
+@pytest.mark.parametrize("target", TARGET_NAMES)
+def test_template_files_are_in_sync_with_the_answers_class(target: str) -> None:
+    folder = REPO / "templates" / target
+    on_disk = json.loads((folder / "cookiecutter.json").read_text())
+    assert on_disk == cookiecutter_variables(TARGETS[target]), "run python -m generator.cookiecutter_ext"
+    assert (folder / "byoi_template.py").read_text() == local_extension_source()
+    # every answer is text: cookiecutter answers a bad choice or boolean with a traceback
+    assert all(isinstance(v, str) for k, v in on_disk.items() if not k.startswith("_"))
+
+
+# Three answer sets a target, as an answers file gives them (lists as lists).
+ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
+    "sagemaker-code-editor": [
+        {},
+        {
+            "name": "team-editor",
+            "image_tag": "2.0.0",
+            "pip_packages": ["pkg[extra]>=1,<2", "httpx==0.28.1"],
+            "conda_packages": ["numpy=2.1"],
+            "extensions": ["ms-python.python@2024.22.2", "https://example.com/dl/vim-1.27.2.vsix"],
+            "env": ["GREETING=hello, world"],
+        },
+        {"base": "sagemaker-distribution", "gpu": True, "extensions": ["redhat.vscode-yaml"], "name": "gpu-editor"},
+    ],
+    "foundry-sidecar": [
+        {},
+        {"mode": "server", "ports": [8081, 9090], "apt_packages": ["jq", "curl"], "command_line": "/app/run.sh a,b"},
+        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"]},
+    ],
+    "foundry-byoc": [
+        {},
+        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"]},
+        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7"},
+    ],
+    "foundry-model": [
+        {},
+        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001},
+        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment"},
+    ],
+}
+CASES = [(t, i) for t in TARGET_NAMES for i in range(3)]
+
+
+def extra_context(answers: dict[str, Any]) -> list[str]:
+    """cookiecutter's key=value arguments: lists as JSON lists, booleans as yes/no."""
+    out = []
+    for key, value in answers.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, list):
+            value = json.dumps(value)
+        out.append(f"{key}={value}")
+    return out
+
+
+@pytest.mark.parametrize(("target", "index"), CASES)
+def test_cookiecutter_writes_byte_for_byte_what_byoi_new_writes(target: str, index: int, tmp_path: Path) -> None:
+    answers = ANSWER_SETS[target][index]
+    config = tmp_path / "answers.yaml"
+    config.write_text(yaml.safe_dump({"target": target, **answers}))
+    run_byoi("new", "--config", str(config), "-o", str(tmp_path / "byoi"), "--no-input", check=True)
+    proc = cookiecutter(tmp_path / "cc", REPO / "templates" / target, *extra_context(answers))
     assert proc.returncode == 0, proc.stderr
-    out = tmp_path / "byoi"
-    run_byoi("new", target, "-o", str(out), "--no-input", "--name", "team-image", "--image-tag", "2.0.0", check=True)
-    assert tree(tmp_path / "cc" / "project") == {
-        k: v for k, v in tree(out).items() if k != "byoi.yaml" and not k.startswith(".byoi/")
-    }
+    written = files(tmp_path / "byoi")
+    assert files(tmp_path / "cc" / "project") == written
+    # the answers file is in both, and gives the answers back
+    saved = yaml.safe_load(written["byoi.yaml"][0])
+    assert saved == {"target": target, **answers}
 
 
-def test_plain_cookiecutter_takes_lists_as_comma_separated_text(tmp_path: Path) -> None:
-    args = ["base=sagemaker-distribution", "extensions=ms-python.python, redhat.vscode-yaml@1.15.0", "name=team"]
-    assert cookiecutter(tmp_path, "sagemaker-code-editor", *args).returncode == 0
-    out = tmp_path / "byoi"
-    flags = ["--base", "sagemaker-distribution", "--name", "team"]
-    flags += ["--extension", "ms-python.python", "--extension", "redhat.vscode-yaml@1.15.0"]
-    run_byoi("new", "sagemaker-code-editor", "-o", str(out), "--no-input", *flags, check=True)
-    assert tree(tmp_path / "cc" / "project") == {
-        k: v for k, v in tree(out).items() if k != "byoi.yaml" and not k.startswith(".byoi/")
-    }
+def test_cookiecutter_config_file_gives_lists_as_yaml_lists(tmp_path: Path) -> None:
+    answers = {"pip_packages": ["pkg[extra]>=1,<2", "httpx"], "apt_packages": ["jq"]}
+    user_config = tmp_path / "cc-config.yaml"
+    user_config.write_text(yaml.safe_dump({"default_context": answers}))
+    proc = cookiecutter(tmp_path / "cc", REPO / "templates" / "foundry-byoc", extra=("--config-file", str(user_config)))
+    assert proc.returncode == 0, proc.stderr
+    config = tmp_path / "answers.yaml"
+    config.write_text(yaml.safe_dump({"target": "foundry-byoc", **answers}))
+    run_byoi("new", "--config", str(config), "-o", str(tmp_path / "byoi"), "--no-input", check=True)
+    assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_plain_cookiecutter_refuses_bad_answers_before_writing(target: str, tmp_path: Path) -> None:
-    proc = cookiecutter(tmp_path, target, "image_tag=latest")
-    assert proc.returncode != 0
-    assert "error: --image-tag: 'latest' is refused" in proc.stderr
-    assert not (tmp_path / "cc" / "project").exists()
+def test_repository_root_offers_the_targets_and_writes_the_first(tmp_path: Path) -> None:
+    proc = cookiecutter(tmp_path / "cc", REPO, "name=root-editor")
+    assert proc.returncode == 0, proc.stderr
+    run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "byoi"), "--no-input", "--name", "root-editor")
+    assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
 
 
-def test_plain_cookiecutter_sends_ca_certificates_to_byoi(tmp_path: Path) -> None:
-    cert = Path(__file__).parent / "data" / "test-ca.pem"
-    proc = cookiecutter(tmp_path, "foundry-byoc", f"ca_certs={cert}")
-    assert proc.returncode != 0 and "byoi new --ca-cert" in proc.stderr
-    assert not (tmp_path / "cc" / "project").exists()
+@pytest.mark.slow
+def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tmp_path: Path) -> None:
+    import pexpect
+
+    home = tmp_path / "home"
+    home.mkdir()
+    child = pexpect.spawn(
+        COOKIECUTTER,
+        [str(REPO), "-o", "out"],
+        cwd=str(tmp_path),
+        env={**os.environ, "HOME": str(home)},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 250),
+    )
+    child.expect("Select a template")
+    for name in TARGET_NAMES:
+        child.expect(name)
+    child.expect("Choose from")
+    child.sendline("2")  # foundry-sidecar
+    for number in range(1, 15):
+        child.expect(rf"\[{number}/14\]")
+        child.expect(r": $")
+        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest as they are
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    run_byoi("new", "foundry-sidecar", "-o", str(tmp_path / "byoi"), "--no-input", "--uid", "7001", check=True)
+    assert files(tmp_path / "out" / "project") == files(tmp_path / "byoi")
+
+
+BAD = [
+    ("sagemaker-code-editor", "image_tag=latest", "error: --image-tag: 'latest' is refused"),
+    ("foundry-sidecar", "uid=0", "error: --uid: 0 is root"),
+    ("foundry-sidecar", 'ports=["80"]', "error: --port: port 80 is outside 1024-65535"),
+    ("foundry-byoc", "image_tag=-x", "error: --image-tag: '-x' is not a valid image tag"),
+    ("sagemaker-code-editor", 'extensions=["not an id"]', "error: --extension: 'not an id' is not an Open VSX"),
+    ("foundry-model", 'pip_packages=["a; rm -rf /"]', "error: --pip-package: pip package 'a; rm -rf /' contains"),
+    ("foundry-byoc", "project_slug=../escape", "error: project_slug: '../escape' is not a folder name"),
+    ("foundry-byoc", "project_slug=a/b", "error: project_slug: 'a/b' is not a folder name"),
+    ("foundry-sidecar", "mode=socket", "error: --mode: 'socket' is not one of flags, server"),
+    ("foundry-sidecar", "telemetry=maybe", "error: --telemetry: 'maybe' is not a boolean"),
+    ("foundry-model", "pip_packages=[1, 2", "error: pip_packages: '[1, 2' is not a JSON list"),
+    ("foundry-byoc", f"ca_certs={REPO / 'tests' / 'data' / 'test-ca.pem'}", "error: ca_certs: use byoi new --ca-cert"),
+]
+
+
+@pytest.mark.parametrize(("target", "answer", "message"), BAD)
+def test_bad_answers_get_one_line_and_leave_nothing(target: str, answer: str, message: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = cookiecutter(out, REPO / "templates" / target, answer)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(message), proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    # refused before cookiecutter wrote anything: not even the -o folder, nor anything beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "name={{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
+        'pip_packages=["{% if true %}x{% endif %}"]',
+        "command_line={# c #}/app/work.sh",
+    ],
+)
+def test_template_code_in_an_answer_is_refused_before_cookiecutter_renders_it(answer: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [COOKIECUTTER, "--no-input", str(REPO / "templates" / "foundry-sidecar"), "-o", str(out), answer],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert "holds Jinja template syntax" in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "PWNED").exists()
+    assert not out.exists()
+
+
+def test_byoi_new_never_renders_an_answer_as_template_code(tmp_path: Path) -> None:
+    # byoi passes answers to the templates as data: Jinja syntax in a value is written as it is.
+    command = "echo '{{ 7 * 7 }}' {% raw %}"
+    run_byoi("new", "foundry-sidecar", "-o", str(tmp_path / "p"), "--no-input", "--command", command, check=True)
+    text = "".join(v[0].decode() for v in files(tmp_path / "p").values())
+    assert "{{ 7 * 7 }}" in text and "{% raw %}" in text
+    assert yaml.safe_load((tmp_path / "p" / "byoi.yaml").read_text())["command_line"] == command
+
+
+def test_the_compiled_template_cache_changes_nothing(tmp_path: Path) -> None:
+    # byoi new keeps compiled templates in $XDG_CACHE_HOME/byoi/templates: cold, warm,
+    # corrupted or impossible to create, the project is the same.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cache = tmp_path / "cache"
+    written = []
+    for i, home in enumerate([cache, cache, cache, blocker]):
+        if i == 2:
+            for compiled in (cache / "byoi" / "templates").iterdir():
+                compiled.write_bytes(b"not bytecode")
+        out = tmp_path / f"p{i}"
+        subprocess.run(
+            [*byoi_command(), "new", "foundry-sidecar", "-o", str(out), "--no-input", "--mode", "server"],
+            env={**os.environ, "XDG_CACHE_HOME": str(home)},
+            check=True,
+            capture_output=True,
+        )
+        written.append(files(out))
+        if i == 0:
+            assert len(list((cache / "byoi" / "templates").iterdir())) >= 5  # the templates it rendered
+    assert all(w == written[0] for w in written)
+
+
+@pytest.fixture(scope="session")
+def cookiecutter_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with only cookiecutter installed (no byoi), made once a session."""
+    env_dir = tmp_path_factory.mktemp("cookiecutter-only") / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "cookiecutter>=2.6,<3"], check=True, timeout=600)
+    probe = subprocess.run([str(python), "-c", "import generator"], capture_output=True, check=False, cwd="/")
+    assert probe.returncode != 0, "byoi must not be importable in the cookiecutter-only environment"
+    return env_dir / "bin" / "cookiecutter"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("extra", "target"),
+    [((), "sagemaker-code-editor"), (("--directory", "templates/foundry-sidecar"), "foundry-sidecar")],
+)
+def test_works_where_only_cookiecutter_is_installed(
+    cookiecutter_only: Path, extra: tuple[str, ...], target: str, tmp_path: Path
+) -> None:
+    proc = cookiecutter(tmp_path / "cc", REPO, extra=extra, command=str(cookiecutter_only))
+    assert proc.returncode == 0, proc.stderr
+    run_byoi("new", target, "-o", str(tmp_path / "byoi"), "--no-input", check=True)
+    assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
+    # and it still validates with byoi's rules
+    bad = cookiecutter(tmp_path / "bad", REPO, "image_tag=latest", extra=extra, command=str(cookiecutter_only))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --image-tag: 'latest' is refused"), bad.stderr
+    assert not (tmp_path / "bad").exists()

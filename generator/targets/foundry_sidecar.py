@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, option, parse_name
+from generator.answers import AnswerError, When, option, parse_name
+from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import Target
-from generator.targets.foundry_common import APP_DIR, FoundryAnswers
+from generator.targets.foundry_common import APP_DIR, FoundryAnswers, parse_port
 
 MODES = ("flags", "server")
 #: The example work script the project ships; the default command runs it.
@@ -67,6 +68,16 @@ class SidecarAnswers(FoundryAnswers):
         "how the transform drives the sidecar: flags (start/done/close files in the shared volume) or server "
         "(HTTP on localhost; needs python3 in the base image)",
         choices=MODES,
+    )
+    ports: tuple[int, ...] = option(
+        (),
+        f"port to EXPOSE, {FOUNDRY.min_port}-{FOUNDRY.max_port}; the server listens on the first (repeatable)",
+        parse_port,
+        flag="--port",
+        multiple=True,
+        metavar="PORT",
+        # Asked only for the server; flags mode still takes --port, for a command that listens.
+        when=When("mode", ("server",), refuse=False),
     )
     # Not named "command": the CLI's own sub-command is stored under that name.
     command_line: str = option(

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from generator.answers import (
     AnswerError,
+    When,
     option,
     parse_conda_spec,
     parse_image_ref,
@@ -105,15 +106,22 @@ class CodeEditorAnswers(CommonAnswers):
     base_image: str | None = option(
         None, "full base image reference, overriding the pinned default", parse_image_ref, metavar="REF"
     )
-    gpu: bool = option(False, "use the GPU flavour of the SageMaker Distribution image")
+    gpu: bool = option(
+        False, "use the GPU flavour of the SageMaker Distribution image", when=When("base", ("sagemaker-distribution",))
+    )
     python_version: str = option(
-        sagemaker.DEFAULT_PYTHON, "Python version in the micromamba environment", parse_python_version, metavar="X.Y"
+        sagemaker.DEFAULT_PYTHON,
+        "Python version in the micromamba environment",
+        parse_python_version,
+        metavar="X.Y",
+        when=When("base", ("micromamba",)),
     )
     code_editor_version: str = option(
         sagemaker.DEFAULT_CODE_EDITOR_VERSION,
         "sagemaker-code-editor version from conda-forge (micromamba base)",
         parse_version,
         metavar="X.Y",
+        when=When("base", ("micromamba",)),
     )
     conda_packages: tuple[str, ...] = option(
         (),

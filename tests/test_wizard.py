@@ -1,0 +1,219 @@
+"""The wizard: real questionary in a real pseudo-terminal (pexpect), keys as a person types them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from support import byoi_command, run_byoi
+
+DOWN = "\x1b[B"
+ENTER = "\r"
+CLEAR = "\x15"  # Ctrl-U: erase the line typed so far
+CTRL_C = "\x03"
+
+
+def files(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def spawn(*args: str, cwd: Path) -> pexpect.spawn:
+    command = byoi_command()
+    # prompt_toolkit asks the terminal where the cursor is; pexpect does not answer, so it is told not to ask
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    child = pexpect.spawn(
+        command[0], [*command[1:], *args], cwd=str(cwd), env=env, encoding="utf-8", timeout=20, dimensions=(50, 250)
+    )
+    return child
+
+
+def answer(child: pexpect.spawn, prompt: str, text: str) -> None:
+    child.expect(prompt)
+    child.send(text + ENTER)
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    return int(child.exitstatus if child.exitstatus is not None else 128 + (child.signalstatus or 0))
+
+
+@pytest.mark.slow
+def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -> None:
+    child = spawn("new", cwd=tmp_path)
+    child.expect("target: what to write")
+    child.send(ENTER)  # the first target, SageMaker
+    child.expect("base: base image family")
+    child.send(DOWN + ENTER)  # sagemaker-distribution
+    child.expect(r"gpu: use the GPU flavour")
+    child.send("y")
+    answer(child, "name: image", CLEAR + "wiz-editor")
+    answer(child, "image-tag: tag", "")
+    answer(child, r"pip-package #1", "pkg[extra]>=1,<2")
+    answer(child, r"pip-package #2", "")
+    answer(child, r"env #1", "")
+    answer(child, r"ca-cert #1", "")
+    answer(child, "base-image: full base image", "")
+    answer(child, r"conda-package #1", "numpy=2.1")
+    answer(child, r"conda-package #2", "")
+    answer(child, r"extension #1", "ms-python.python")
+    answer(child, r"extension #2", "")
+    answer(child, r"output folder", CLEAR + "wiz")
+    child.expect("byoi will write this sagemaker-code-editor project")
+    child.expect("Write it")
+    child.send("y")
+    assert finish(child) == 0
+    flags = ["--base", "sagemaker-distribution", "--gpu", "--name", "wiz-editor", "--pip-package", "pkg[extra]>=1,<2"]
+    flags += ["--conda-package", "numpy=2.1", "--extension", "ms-python.python"]
+    run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "wiz") == files(tmp_path / "flags")
+    # its answers file gives the same project again
+    run_byoi("new", "--config", str(tmp_path / "wiz" / "byoi.yaml"), "-o", str(tmp_path / "again"), "--no-input")
+    assert files(tmp_path / "again") == files(tmp_path / "wiz")
+
+
+@pytest.mark.slow
+def test_foundry_project_with_a_rejected_value_asked_again(tmp_path: Path) -> None:
+    # The target and the output folder come from the flags; the wizard asks the rest.
+    child = spawn("new", "foundry-sidecar", "-o", "side", "--uid", "7001", cwd=tmp_path)
+    child.expect("mode: how the transform drives")
+    child.send(DOWN + ENTER)  # server
+    answer(child, r"port #1", "80")
+    child.expect(r"--port: port 80 is outside 1024-65535")  # the flag's own message
+    child.send(CLEAR + "8081" + ENTER)
+    answer(child, r"port #2", "")
+    answer(child, "name: image", "")
+    answer(child, "image-tag: tag", CLEAR + "latest")
+    child.expect(r"--image-tag: 'latest' is refused")
+    child.send(CLEAR + "1.0.0" + ENTER)
+    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1", "base-image: base image"):
+        answer(child, prompt, "")
+    answer(child, r"apt-package #1", "jq")
+    answer(child, r"apt-package #2", "")
+    child.expect("telemetry")
+    child.send(ENTER)
+    answer(child, "command: command the sidecar runs", "")
+    answer(child, "timeout: seconds", "")
+    child.expect("Write it")
+    child.send("y")
+    assert finish(child) == 0
+    flags = ["--mode", "server", "--port", "8081", "--image-tag", "1.0.0", "--apt-package", "jq", "--uid", "7001"]
+    run_byoi("new", "foundry-sidecar", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "side") == files(tmp_path / "flags")
+
+
+def test_ctrl_c_writes_nothing_and_exits_130(tmp_path: Path) -> None:
+    child = spawn("new", "foundry-byoc", "-o", "never", cwd=tmp_path)
+    child.expect("name: image")
+    child.send(CTRL_C)
+    child.expect("cancelled; nothing written")
+    rest = child.before or ""
+    assert finish(child) == 130
+    assert "Traceback" not in rest
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_d_ends_the_wizard_without_writing(tmp_path: Path) -> None:
+    child = spawn("new", "foundry-byoc", "-o", "never", cwd=tmp_path)
+    child.expect("name: image")
+    child.send(CLEAR + "\x04")
+    child.expect("input ended; nothing written")
+    rest = child.before or ""
+    assert finish(child) == 1
+    assert "Traceback" not in rest
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
+    flags = ["--name", "b", "--image-tag", "1", "--base-image", "debian:12.8-slim", "--uid", "5001", "--telemetry"]
+    child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
+    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1", r"port #1", r"apt-package #1"):
+        answer(child, prompt, "")
+    child.expect("Write it")
+    child.send("n")
+    child.expect("nothing written")
+    assert finish(child) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_terminal_nothing_is_asked_and_a_missing_answer_names_its_flag(tmp_path: Path) -> None:
+    proc = run_byoi("new", "foundry-byoc", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == "byoi: error: say where to write the project: -o DIR\n"
+    proc = run_byoi("new", "-o", "x", cwd=tmp_path)
+    assert proc.returncode == 2 and "name a target" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_input_on_a_terminal_asks_nothing(tmp_path: Path) -> None:
+    child = spawn("new", "foundry-byoc", "--no-input", cwd=tmp_path)
+    child.expect("say where to write the project: -o DIR")
+    assert finish(child) == 2
+
+
+@pytest.mark.parametrize("target", ["sagemaker-code-editor", "foundry-sidecar"])
+def test_the_non_interactive_path_does_not_import_the_wizard(target: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "generator", "new", target, "-o", str(tmp_path / "p"), "--no-input"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "generator.templating" in imported  # the measurement sees byoi's own modules
+    top = {name.split(".")[0] for name in imported}
+    assert not top & {"questionary", "prompt_toolkit", "cookiecutter", "yaml"}
+    assert "generator.wizard" not in imported
+
+
+@pytest.mark.slow
+def test_answers_that_fail_together_are_explained_and_asked_again(tmp_path: Path) -> None:
+    flags = ["--name", "b", "--image-tag", "1", "--base-image", "debian:12.8-slim", "--telemetry"]
+    child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
+    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1"):
+        answer(child, prompt, "")
+    answer(child, "uid: numeric user id", CLEAR + "7001")  # a valid uid, but not the one BYOC runs as
+    for prompt in (r"port #1", r"apt-package #1"):
+        answer(child, prompt, "")
+    child.expect(r"--uid 7001: bring-your-own-container transforms run as user 5001 exactly")
+    # every question again, the answers so far as defaults
+    for prompt in ("name: image", "image-tag: tag", r"pip-package #1", r"env #1", r"ca-cert #1", "base-image: base"):
+        answer(child, prompt, "")
+    answer(child, "uid: numeric user id", CLEAR + "5001")
+    for prompt in (r"port #1", r"apt-package #1"):
+        answer(child, prompt, "")
+    child.expect("telemetry")
+    child.send(ENTER)
+    child.expect("Write it")
+    child.send("y")
+    assert finish(child) == 0
+    run_byoi("new", "foundry-byoc", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "b") == files(tmp_path / "flags")
+
+
+@pytest.mark.parametrize(
+    ("target", "flags", "message"),
+    [
+        (
+            "sagemaker-code-editor",
+            ["--base", "sagemaker-distribution", "--python-version", "3.11"],
+            "byoi: error: --python-version applies only with --base micromamba; drop --python-version, "
+            "or add --base micromamba\n",
+        ),
+    ],
+)
+def test_flags_refuse_an_answer_whose_condition_does_not_hold(
+    target: str, flags: list[str], message: str, tmp_path: Path
+) -> None:
+    # The condition the wizard uses to skip a question (declared next to the option) also validates flags.
+    proc = run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", *flags)
+    assert (proc.returncode, proc.stderr) == (2, message)
+    assert not (tmp_path / "p").exists()
