@@ -322,25 +322,28 @@ def load_answers_file(path: Path | str) -> dict[str, Any]:
 def merge_sources(
     cls: type, file_values: Mapping[str, Any], file_dir: Path, flags: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Answers-file values overridden by flags; file paths in the file made relative to it.
+    """Answers-file values overridden by flags, keyed by field name; file paths in the file
+    made relative to it.
 
-    File values keep their key as written; flags (given by field name) are keyed by
-    their flag, so that a key given twice (in the file) is told apart from a flag overriding it.
+    A file key may be any spelling :func:`answer_keys` accepts; one answer given under
+    two spellings is refused. Unknown keys are kept as written, for build_answers to report.
     """
     by_key = _resolve(cls)
-    by_name = {q.name: q for q in questions(cls)}
     merged: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
     for key, value in file_values.items():
         q = by_key.get(key)
-        if q is not None and q.name in flags:
+        if q is None:
+            merged[key] = value
             continue
-        if q is not None and q.option.path and value is not None:
+        if q.name in given_as:
+            raise AnswerError(f"{q.name} is given twice, as {given_as[q.name]} and {key}; keep one")
+        given_as[q.name] = key
+        if q.option.path and value is not None:
             items = value if isinstance(value, (list, tuple)) else [value]
             value = [str(file_dir / item) if isinstance(item, str) else item for item in items]
-        merged[key] = value
-    for name, value in flags.items():
-        q = by_name.get(name.replace("-", "_"))
-        merged[q.flag if q is not None else name] = value
+        merged[q.name] = value
+    merged.update({k.replace("-", "_"): v for k, v in flags.items()})
     return merged
 
 
