@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.secretnames import looks_secret
+
 
 class AnswerError(ValueError):
     """An answer is invalid; the message says what is wrong and how to fix it."""
@@ -393,7 +395,8 @@ def parse_tag(value: Any) -> str:
 
 
 _IMAGE_REF = re.compile(
-    r"(?P<name>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    # A registry's :port is followed by a path; "debian:12" is a repository and its tag.
+    r"(?P<name>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+(?=/))?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
 )
@@ -476,12 +479,6 @@ def parse_pip_spec(value: Any) -> str:
 
 
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-SECRET_WORDS = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "CREDENTIAL", "CREDENTIALS")
-
-
-def looks_secret(name: str) -> bool:
-    """True when a variable name has a word that suggests a secret (e.g. API_KEY)."""
-    return any(part in SECRET_WORDS for part in re.split(r"[^A-Z0-9]+", name.upper()))
 
 
 @dataclass(frozen=True)

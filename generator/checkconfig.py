@@ -12,7 +12,9 @@ Not to be confused with a project's ``byoi.yaml`` (no dot), the answers file
 
 The file is found by ``--config FILE`` or, failing that, by looking in the current
 folder and its parents, up to the repository root (the folder holding ``.git``):
-the nearest ``.byoi.yaml``, or ``pyproject.toml`` with a ``[tool.byoi]`` table, wins.
+the nearest ``.byoi.yaml``, or ``pyproject.toml`` with a ``[tool.byoi]`` table, wins
+(:func:`generator.checkcmd.find_settings`, which imports this module only when there
+is a file to read).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +42,27 @@ class ConfigError(ValueError):
     """The settings file is unreadable or invalid; the message says where and why."""
 
 
-@dataclass(frozen=True)
 class CheckConfig:
-    """What to report and when to fail."""
+    """What to report and when to fail: ``override`` maps a rule code to the level it is
+    reported at, ``target`` is the default for ``--target``, ``source`` the file these
+    settings came from. (A plain class: ``dataclasses`` is too slow to import for
+    ``byoi check``.)"""
 
-    ignored: frozenset[str] = frozenset()
-    #: Rule code -> level it is reported at.
-    override: Mapping[str, str] = field(default_factory=dict)
-    failure_threshold: str = "error"
-    #: Default target when ``--target`` is not given.
-    target: str | None = None
-    #: The file these settings came from.
-    source: Path | None = None
+    __slots__ = ("failure_threshold", "ignored", "override", "source", "target")
+
+    def __init__(
+        self,
+        ignored: frozenset[str] = frozenset(),
+        override: Mapping[str, str] | None = None,
+        failure_threshold: str = "error",
+        target: str | None = None,
+        source: Path | None = None,
+    ) -> None:
+        self.ignored = ignored
+        self.override: Mapping[str, str] = override if override is not None else {}
+        self.failure_threshold = failure_threshold
+        self.target = target
+        self.source = source
 
 
 def _codes(value: Any, where: str, known: frozenset[str]) -> list[str]:
@@ -128,6 +138,11 @@ def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
     return table
 
 
+def has_byoi_table(path: Path) -> bool:
+    """True when the ``pyproject.toml`` at ``path`` has a ``[tool.byoi]`` table."""
+    return _read_pyproject(path) is not None
+
+
 def load_config(path: Path | str, known_codes: frozenset[str]) -> CheckConfig:
     """Read settings from ``path`` (``.byoi.yaml``-style YAML, or a ``pyproject.toml``).
 
@@ -145,19 +160,3 @@ def load_config(path: Path | str, known_codes: frozenset[str]) -> CheckConfig:
             raise ConfigError(f"{shown(path)} has no [tool.byoi] table")
         return parse_config(table, path, known_codes)
     return parse_config(_read_yaml(path), path, known_codes)
-
-
-def find_config(start: Path) -> Path | None:
-    """The nearest ``.byoi.yaml`` or ``pyproject.toml`` with ``[tool.byoi]``, from ``start`` up."""
-    folder = start.resolve()
-    for candidate in (folder, *folder.parents):
-        # exists(), not is_file(): a FIFO or folder of that name is reported, not skipped.
-        yaml_file = candidate / CONFIG_FILE
-        if yaml_file.exists():
-            return yaml_file
-        pyproject = candidate / PYPROJECT
-        if pyproject.exists() and _read_pyproject(pyproject) is not None:
-            return pyproject
-        if (candidate / ".git").exists():
-            break
-    return None

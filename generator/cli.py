@@ -14,10 +14,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from generator import __version__
-from generator.answers import AnswerError, Question, questions
+
+# The answers module (and the dataclasses behind it) is imported where it is used:
+# `byoi --help` and `byoi check` need none of it.
+if TYPE_CHECKING:
+    from generator.answers import Question
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +70,7 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
 
 
 def _add_targets(targets: argparse._SubParsersAction[Any]) -> None:
+    from generator.answers import questions
     from generator.targets import TARGETS
 
     for target in TARGETS.values():
@@ -88,6 +93,7 @@ def _add_upgrade_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_all_answer_flags(parser: argparse.ArgumentParser) -> None:
     """Every target's answer flags, once each: enough to find DIR before the target is known."""
+    from generator.answers import questions
     from generator.targets import TARGETS
 
     seen: set[str] = set()
@@ -145,11 +151,100 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
         help="settings: .byoi.yaml or pyproject.toml with [tool.byoi] (default: the nearest, from here up)",
     )
     check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
+    _add_image_commands(commands, check_targets, CHECK_TARGETS)
     explain = "list the checker's rules, or explain one"
     rules = commands.add_parser("rules", help=explain, description=explain.capitalize() + ".")
     rules.add_argument("code", nargs="?", metavar="CODE", help="a rule code, e.g. BY101")
     rules.add_argument("--target", choices=CHECK_TARGETS, metavar=check_targets, help="only this target's rules")
     return parser
+
+
+def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str, targets: Sequence[str]) -> None:
+    """``check-image`` and ``verify``: the built image, read and run."""
+    check = commands.add_parser(
+        "check-image",
+        help="check a built image against a platform's rules",
+        description="Read a built image (docker-archive or OCI archive, OCI layout folder, or a local image that "
+        "podman or docker exports) without running it, and check it against a platform's rules. Exit status: "
+        "0 no error-level finding, 1 error-level findings, 2 bad usage or unreadable input.",
+    )
+    check.add_argument("image", metavar="IMAGE", help="image archive, OCI layout folder, or local image reference")
+    check.add_argument("--target", choices=targets, metavar=metavar, help="platform (default: target: in .byoi.yaml)")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument("--config", metavar="FILE", help="settings, as for byoi check (default: the nearest .byoi.yaml)")
+    check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
+    check.add_argument(
+        "--engine",
+        choices=("podman", "docker"),
+        help="export an image reference with it (default: podman, else docker)",
+    )
+    verify = commands.add_parser(
+        "verify",
+        help="run a built image the way the platform does",
+        description="Run a local image with podman or docker the way the platform runs it, and report each step. "
+        "Exit status: 0 every step passed, 1 a step failed, 2 bad usage or no engine.",
+    )
+    verify.add_argument("image", metavar="IMAGE", help="local image reference")
+    verify.add_argument("--target", choices=targets, metavar=metavar, required=True, help="platform")
+    verify.add_argument(
+        "--upgrade-from", metavar="OLD_IMAGE", help="SageMaker: start OLD_IMAGE first, then IMAGE on the same home"
+    )
+    verify.add_argument(
+        "--request", metavar="JSON", help="foundry-model: the prediction request body (default: one row of text)"
+    )
+    verify.add_argument("--timeout", type=float, default=120, metavar="SECONDS", help="budget per step (default: 120)")
+    verify.add_argument(
+        "--engine", choices=("podman", "docker"), help="engine to run with (default: podman, else docker)"
+    )
+
+
+def _check_image(args: argparse.Namespace) -> int:
+    import os
+
+    from generator.check import failed
+    from generator.checkcmd import find_settings, write
+    from generator.checkconfig import CheckConfig, ConfigError, load_config
+    from generator.image.archive import ImageError
+    from generator.image.check import ImageCheckError, check_image
+    from generator.image.rules import IMAGE_RULES, image_rules_for
+    from generator.report import render
+    from generator.rules.registry import RULES
+
+    try:
+        found = args.config if args.config else find_settings(os.getcwd())
+        known = frozenset(RULES) | frozenset(IMAGE_RULES)
+        config = load_config(Path(found), known) if found is not None else CheckConfig()
+        target = args.target or config.target
+        if target is None:
+            raise ImageCheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
+        findings = check_image(args.image, target, config, engine=args.engine)
+    except (ImageError, ImageCheckError, ConfigError) as err:
+        print(f"byoi: error: {err}", file=sys.stderr)
+        return 2
+    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    write(render(findings, args.format, image_rules_for(target), color=color))
+    return 0 if args.no_fail or not failed(findings, config) else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from generator.image.verify import VerifyError, verify
+
+    try:
+        steps = verify(
+            args.image,
+            args.target,
+            upgrade_from=args.upgrade_from,
+            request=args.request,
+            timeout=args.timeout,
+            engine=args.engine,
+            report=lambda line: print(line, flush=True),
+        )
+    except VerifyError as err:
+        print(f"byoi: error: {err}", file=sys.stderr)
+        return 2
+    failed = [s for s in steps if not s.ok]
+    print(f"verify {args.image} for {args.target}: {len(steps) - len(failed)}/{len(steps)} steps passed")
+    return 1 if failed else 0
 
 
 def _interactive(args: argparse.Namespace) -> bool:
@@ -158,7 +253,7 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from generator.answers import load_answers_file, merge_sources
+    from generator.answers import AnswerError, load_answers_file, merge_sources, questions
     from generator.render import write_project
     from generator.targets import TARGETS, Target
 
@@ -211,6 +306,8 @@ def _new(args: argparse.Namespace) -> int:
 
 def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
     from generator import upgrade
+    from generator.answers import questions
+    from generator.checkcmd import write
     from generator.project import RECORD_DIR
 
     loaded = upgrade.load(Path(args.directory))
@@ -228,7 +325,7 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
     for note in outcome.notes:
         print(f"byoi: note: {note}", file=sys.stderr)
     if args.diff:
-        _write(outcome.diff)
+        write(outcome.diff)
     lines = [line for c in outcome.changes if (line := c.report()) is not None]
     where = args.directory
     if dry:
@@ -255,68 +352,21 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
 
 
 def _targets() -> int:
-    from generator.targets import TARGETS
+    from generator.entry import list_targets
 
-    width = max(len(n) for n in TARGETS)
-    for target in TARGETS.values():
-        print(f"{target.name:<{width}}  {target.summary}")
-    return 0
+    return list_targets()
 
 
 def _check(args: argparse.Namespace) -> int:
-    import os
+    from generator.checkcmd import run_check
 
-    from generator.check import CheckError, check_paths, failed
-    from generator.checkconfig import CheckConfig, ConfigError, find_config, load_config
-    from generator.report import render
-    from generator.rules.registry import RULES, rules_for
-
-    try:
-        found = args.config if args.config is not None else find_config(Path.cwd())
-        config = load_config(found, frozenset(RULES)) if found is not None else CheckConfig()
-        target = args.target or config.target
-        if target is None:
-            raise CheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
-        findings = check_paths([Path(p) for p in args.paths or ["."]], target, config)
-    except (CheckError, ConfigError) as err:
-        print(f"byoi: error: {err}", file=sys.stderr)
-        return 2
-    color = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    _write(render(findings, args.format, rules_for(target), color=color))
-    return 0 if args.no_fail or not failed(findings, config) else 1
+    return run_check(args.paths, target=args.target, fmt=args.format, config=args.config, no_fail=args.no_fail)
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from generator.rules import TARGETS as CHECK_TARGETS
-    from generator.rules.registry import RULES, rules_for
+    from generator.checkcmd import run_rules
 
-    def scope(targets: frozenset[str]) -> str:
-        if targets == frozenset(CHECK_TARGETS):
-            return "all targets"
-        return ", ".join(t for t in CHECK_TARGETS if t in targets)
-
-    if args.code:
-        rule = RULES.get(args.code.upper())
-        if rule is None:
-            print(f"byoi: error: no rule {args.code!r}; 'byoi rules' lists them", file=sys.stderr)
-            return 2
-        _write(f"{rule.code} {rule.name}: {rule.summary}\nlevel: {rule.level}; {scope(rule.targets)}\n\n{rule.doc}\n")
-        return 0
-    listed = rules_for(args.target) if args.target else [RULES[c] for c in sorted(RULES)]
-    width = max(len(scope(r.targets)) for r in listed)
-    _write("".join(f"{r.code}  {r.level:<7}  {scope(r.targets):<{width}}  {r.summary}\n" for r in listed))
-    return 0
-
-
-def _write(text: str) -> None:
-    """Print ``text``; a reader that stops early (``| head``) is not an error."""
-    import os
-
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return run_rules(args.code, args.target)
 
 
 def _with_target_from_config(argv: list[str]) -> list[str]:
@@ -330,9 +380,9 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
     for i, arg in enumerate(argv):
         path = argv[i + 1] if arg == "--config" and i + 1 < len(argv) else arg.partition("=")[2]
         if arg == "--config" or arg.startswith("--config="):
-            try:
-                from generator.answers import load_answers_file
+            from generator.answers import AnswerError, load_answers_file
 
+            try:
                 target = load_answers_file(Path(path)).get("target")
             except AnswerError:
                 return argv  # reported properly once parsed
@@ -372,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(words: list[str]) -> int:
     parser = build_parser(with_targets=bool(words) and words[0] in ("new", "upgrade"))
     args = parser.parse_args(_with_target_from_config(words))
+    from generator.answers import AnswerError
+
     try:
         if args.command == "new":
             return _new(args)
@@ -381,6 +433,10 @@ def _main(words: list[str]) -> int:
             return _targets()
         if args.command == "check":
             return _check(args)
+        if args.command == "check-image":
+            return _check_image(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command == "rules":
             return _rules(args)
     except AnswerError as err:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-
 from generator import __version__
-from generator.check import Finding
-from generator.rules.base import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from generator.check import Finding
+    from generator.rules.base import Rule
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -36,6 +38,8 @@ def as_json(findings: Sequence[Finding]) -> str:
 
 def _uri(file: str) -> str:
     """A relative, forward-slash URI, as GitHub code scanning wants for files in the repository."""
+    from pathlib import Path  # SARIF output only
+
     path = Path(file)
     if path.is_absolute():
         try:

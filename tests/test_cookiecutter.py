@@ -92,7 +92,7 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
     ],
     "foundry-sidecar": [
         {},
-        {"mode": "server", "ports": [8081, 9090], "apt_packages": ["jq", "curl"], "command_line": "/app/run.sh a,b"},
+        {"mode": "server", "ports": [8081, 9090], "apt_packages": ["jq", "curl"], "command_line": "echo a,b"},
         {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"]},
     ],
     "foundry-byoc": [

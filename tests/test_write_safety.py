@@ -13,6 +13,7 @@ import os
 import signal
 import stat
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import byoi_command, run_byoi
+from support import run_byoi
 
 SIDECAR = "foundry-sidecar"
 EDITOR = "sagemaker-code-editor"
@@ -315,8 +316,26 @@ def test_the_final_move_never_replaces_a_folder_that_appeared(tmp_path: Path) ->
 def _signal_mid_render(
     args: list[str], staging_in: list[Path], sig: signal.Signals
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``byoi ARGS``, send ``sig`` once its staging folder exists (it is rendering)."""
-    proc = subprocess.Popen([*byoi_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """Run ``byoi ARGS``, send ``sig`` once its staging folder exists (it is rendering).
+
+    The render is slowed down (a sleep after the real one), so the signal always lands
+    while the project is being staged: with a fast render, a signal sent when the staging
+    folder appears could otherwise arrive after byoi had finished.
+    """
+    slow_render = (
+        "import sys, time\n"
+        "import generator.render as r\n"
+        "real = r.render_project\n"
+        "def slow(*a, **k):\n"
+        "    real(*a, **k)\n"
+        "    time.sleep(60)\n"
+        "r.render_project = slow\n"
+        "from generator.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow_render, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while not any(folder.is_dir() and list(folder.glob(".byoi-*")) for folder in staging_in):
         assert proc.poll() is None, "byoi finished before the signal could be sent"

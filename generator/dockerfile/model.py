@@ -12,8 +12,8 @@ known statically; they are None here, and the rules say nothing about them.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 
 from generator.dockerfile.parser import Dockerfile, Heredoc, Instruction
 from generator.dockerfile.shell import expand
@@ -30,18 +30,113 @@ PLATFORM_ARGS = (
     "BUILDVARIANT",
 )
 
-Vars = Mapping[str, "str | None"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    Vars = Mapping[str, str | None]
+
+# Plain classes with __slots__ rather than dataclasses: see generator.dockerfile.parser.
 
 
-@dataclass(frozen=True)
+class Scope:
+    """The variables of a stage as they change, instruction by instruction.
+
+    Every step of a stage sees the variables in force just before it. Copying them for
+    each step is quadratic (20,000 ``ARG`` lines took gigabytes); a scope records each
+    name's values with the step they were set at instead, and :meth:`at` gives a
+    read-only view of any point. ``base`` is what the stage starts with (the variables
+    of the stage it is built on, or nothing).
+    """
+
+    __slots__ = ("_base", "_history", "clock")
+
+    def __init__(self, base: Mapping[str, str | None] | None = None) -> None:
+        self._base: Mapping[str, str | None] = base if base is not None else {}
+        #: name -> ([clock when set, ...], [value, ...])
+        self._history: dict[str, tuple[list[int], list[str | None]]] = {}
+        self.clock = 0
+
+    def set(self, name: str, value: str | None) -> None:
+        """Set ``name`` from now on."""
+        clocks, values = self._history.setdefault(name, ([], []))
+        if clocks and clocks[-1] == self.clock:
+            values[-1] = value
+        else:
+            clocks.append(self.clock)
+            values.append(value)
+
+    def tick(self) -> int:
+        """Move on to the next instruction; returns the clock of the state before it."""
+        self.clock += 1
+        return self.clock - 1
+
+    def at(self, clock: int) -> ScopeView:
+        """The variables as they were at ``clock`` (see :meth:`tick`)."""
+        return ScopeView(self, clock)
+
+    def now(self) -> ScopeView:
+        """The variables as they are."""
+        return ScopeView(self, self.clock)
+
+    def lookup(self, name: str, clock: int) -> str | None:
+        """The value of ``name`` at ``clock``; KeyError when it is not set."""
+        entry = self._history.get(name)
+        if entry is not None:
+            i = bisect_right(entry[0], clock)
+            if i:
+                return entry[1][i - 1]
+        return self._base[name]
+
+    def names(self, clock: int) -> Iterator[str]:
+        """The names set at ``clock``."""
+        for name, (clocks, _) in self._history.items():
+            if clocks[0] <= clock:
+                yield name
+        for name in self._base:
+            entry = self._history.get(name)
+            if entry is None or entry[0][0] > clock:
+                yield name
+
+
+class ScopeView(Mapping[str, "str | None"]):
+    """A read-only mapping of a :class:`Scope` at one point of the build."""
+
+    __slots__ = ("_clock", "_scope")
+
+    def __init__(self, scope: Scope, clock: int) -> None:
+        self._scope = scope
+        self._clock = clock
+
+    def __getitem__(self, name: str) -> str | None:
+        return self._scope.lookup(name, self._clock)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._scope.names(self._clock)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        # Without it, truth would count every name (len): quadratic over a stage.
+        return next(iter(self), None) is not None
+
+    def __repr__(self) -> str:
+        return f"ScopeView({dict(self)!r})"
+
+
 class User:
-    """The ``USER`` a stage runs as: ``user[:group]`` as written and as expanded."""
+    """The ``USER`` a stage runs as: ``user[:group]`` as written (``raw``) and as
+    expanded (``value``: None when it depends on an unknown build argument), and the
+    ``USER`` instruction (None when the user comes from a base image's facts)."""
 
-    raw: str
-    #: Expanded ``user[:group]``; None when it depends on an unknown build argument.
-    value: str | None
-    #: The ``USER`` instruction (None when the user comes from a base image's facts).
-    instruction: Instruction | None = None
+    __slots__ = ("instruction", "raw", "value")
+
+    def __init__(self, raw: str, value: str | None, instruction: Instruction | None = None) -> None:
+        self.raw = raw
+        self.value = value
+        self.instruction = instruction
+
+    def __repr__(self) -> str:
+        return f"User({self.raw!r}, {self.value!r})"
 
     @property
     def name(self) -> str | None:
@@ -73,20 +168,32 @@ class User:
         return self.name == "root" or self.uid == 0
 
 
-@dataclass(frozen=True)
 class Copy:
-    """A ``COPY`` or ``ADD``: where its files come from and where they go."""
+    """A ``COPY`` or ``ADD``: where its files come from and where they go.
 
-    instruction: Instruction
-    #: Sources, expanded where possible (raw text where not).
-    sources: tuple[str, ...]
-    #: Absolute destination in the image; None when it cannot be known.
-    dest: str | None
-    #: ``--from`` (a stage name or index, or an image); None for the build context.
-    from_: str | None = None
-    chown: str | None = None
-    #: Sources given inline as heredocs, by marker name.
-    heredocs: Mapping[str, Heredoc] = field(default_factory=dict)
+    ``sources`` are expanded where possible (raw text where not); ``dest`` is the
+    absolute destination in the image (None when it cannot be known); ``from_`` the
+    ``--from`` stage or image (None for the build context); ``heredocs`` the sources
+    given inline, by marker name.
+    """
+
+    __slots__ = ("chown", "dest", "from_", "heredocs", "instruction", "sources")
+
+    def __init__(
+        self,
+        instruction: Instruction,
+        sources: tuple[str, ...],
+        dest: str | None,
+        from_: str | None = None,
+        chown: str | None = None,
+        heredocs: Mapping[str, Heredoc] | None = None,
+    ) -> None:
+        self.instruction = instruction
+        self.sources = sources
+        self.dest = dest
+        self.from_ = from_
+        self.chown = chown
+        self.heredocs: Mapping[str, Heredoc] = heredocs if heredocs is not None else {}
 
     @property
     def from_context(self) -> bool:
@@ -102,48 +209,102 @@ class Copy:
         return self.dest
 
 
-@dataclass(frozen=True)
 class Step:
-    """An instruction of a stage with the state in force just before it."""
+    """An instruction of a stage with the state in force just before it: ``vars`` the
+    ARG and ENV values in scope (ENV wins; None where unknown), ``env`` the ENV values
+    only (what a running container inherits), and the working folder."""
 
-    instruction: Instruction
-    #: ARG and ENV values in scope (ENV wins); None where unknown.
-    vars: Mapping[str, str | None]
-    #: ENV values only: what a running container inherits.
-    env: Mapping[str, str | None]
-    workdir: str | None
+    __slots__ = ("env", "instruction", "vars", "workdir")
+
+    def __init__(
+        self,
+        instruction: Instruction,
+        vars: Mapping[str, str | None],
+        env: Mapping[str, str | None],
+        workdir: str | None,
+    ) -> None:
+        self.instruction = instruction
+        self.vars = vars
+        self.env = env
+        self.workdir = workdir
 
     def expand(self, text: str, escape: str = "\\") -> str | None:
         """``text`` as BuildKit would expand it at this point of the build."""
         return expand(text, self.vars, escape=escape)
 
 
-@dataclass
 class Stage:
-    """One ``FROM`` and the instructions up to the next."""
+    """One ``FROM`` and the instructions up to the next.
 
-    index: int
-    from_: Instruction
-    #: The base image as written and expanded (None when unknown).
-    base_raw: str
-    base: str | None
-    alias: str | None
-    #: ``--platform`` as written, and expanded (None when absent or unknown).
-    platform_raw: str | None
-    platform: str | None
-    #: The earlier stage this one is built on, if any.
-    parent: Stage | None = None
-    steps: list[Step] = field(default_factory=list)
-    #: State at the end of the stage, inherited state included.
-    vars: dict[str, str | None] = field(default_factory=dict)
-    env: dict[str, str | None] = field(default_factory=dict)
-    workdir: str | None = "/"
-    #: The last ``WORKDIR`` in this stage or the stages it is built on.
-    workdir_instruction: Instruction | None = None
-    user: User | None = None
-    entrypoint: Instruction | None = None
-    cmd: Instruction | None = None
-    copies: list[Copy] = field(default_factory=list)
+    ``base_raw``/``base`` are the base image as written and expanded (None when
+    unknown), ``platform_raw``/``platform`` the ``--platform`` likewise, ``parent`` the
+    earlier stage this one is built on. ``vars`` and ``env`` are the state at the end
+    of the stage, inherited state included; ``workdir_instruction`` the last ``WORKDIR``
+    in this stage or the stages it is built on.
+    """
+
+    __slots__ = (
+        "_env",
+        "_vars",
+        "alias",
+        "base",
+        "base_raw",
+        "cmd",
+        "copies",
+        "entrypoint",
+        "from_",
+        "index",
+        "parent",
+        "platform",
+        "platform_raw",
+        "steps",
+        "user",
+        "workdir",
+        "workdir_instruction",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        from_: Instruction,
+        base_raw: str,
+        base: str | None,
+        alias: str | None,
+        platform_raw: str | None,
+        platform: str | None,
+        parent: Stage | None = None,
+    ) -> None:
+        self.index = index
+        self.from_ = from_
+        self.base_raw = base_raw
+        self.base = base
+        self.alias = alias
+        self.platform_raw = platform_raw
+        self.platform = platform
+        self.parent = parent
+        self.steps: list[Step] = []
+        inherited = parent.env if parent is not None else None
+        self._vars = Scope(inherited)
+        self._env = Scope(inherited)
+        self.workdir: str | None = "/"
+        self.workdir_instruction: Instruction | None = None
+        self.user: User | None = None
+        self.entrypoint: Instruction | None = None
+        self.cmd: Instruction | None = None
+        self.copies: list[Copy] = []
+
+    def __repr__(self) -> str:
+        return f"Stage({self.index}, {self.base_raw!r}, alias={self.alias!r})"
+
+    @property
+    def vars(self) -> Mapping[str, str | None]:
+        """ARG and ENV values in scope at the end of the stage (ENV wins)."""
+        return self._vars.now()
+
+    @property
+    def env(self) -> Mapping[str, str | None]:
+        """ENV values at the end of the stage (what a running container inherits)."""
+        return self._env.now()
 
     @property
     def name(self) -> str:
@@ -173,15 +334,36 @@ class Stage:
         return stages[::-1]
 
 
-@dataclass
 class Model:
-    """A Dockerfile as a sequence of stages."""
+    """A Dockerfile as a sequence of stages; ``errors`` are the instructions BuildKit
+    would refuse while building stages, with a message."""
 
-    dockerfile: Dockerfile
-    global_args: dict[str, str | None]
-    stages: list[Stage]
-    #: Instructions BuildKit would refuse while building stages: (instruction, message).
-    errors: list[tuple[Instruction, str]] = field(default_factory=list)
+    __slots__ = ("_aliases", "dockerfile", "errors", "global_args", "stages")
+
+    def __init__(
+        self,
+        dockerfile: Dockerfile,
+        global_args: dict[str, str | None],
+        stages: list[Stage],
+        errors: list[tuple[Instruction, str]] | None = None,
+    ) -> None:
+        self.dockerfile = dockerfile
+        self.global_args = global_args
+        self.stages = stages
+        self.errors: list[tuple[Instruction, str]] = errors if errors is not None else []
+        self._aliases: dict[str, Stage] = {}
+        for stage in stages:
+            self._index(stage)
+
+    def add(self, stage: Stage) -> None:
+        """Append the next stage."""
+        self.stages.append(stage)
+        self._index(stage)
+
+    def _index(self, stage: Stage) -> None:
+        # A dict, not a scan per FROM: thousands of stages stay linear.
+        if stage.alias is not None:
+            self._aliases.setdefault(stage.alias.lower(), stage)
 
     @property
     def final(self) -> Stage | None:
@@ -190,10 +372,9 @@ class Model:
 
     def stage(self, ref: str) -> Stage | None:
         """The stage named ``ref`` (an alias, case-insensitive, or an index)."""
-        lowered = ref.lower()
-        for stage in self.stages:
-            if stage.alias is not None and stage.alias.lower() == lowered:
-                return stage
+        stage = self._aliases.get(ref.lower())
+        if stage is not None:
+            return stage
         if ref.isdecimal() and ref.isascii() and int(ref) < len(self.stages):
             return self.stages[int(ref)]
         return None
@@ -226,7 +407,7 @@ def build(df: Dockerfile) -> Model:
         cmd = ins.cmd
         if cmd == "FROM":
             stage = _start_stage(model, ins, global_args, escape)
-            model.stages.append(stage)
+            model.add(stage)
             continue
         if stage is None:
             if cmd == "ARG":
@@ -254,8 +435,6 @@ def _start_stage(model: Model, ins: Instruction, global_args: Vars, escape: str)
     parent = model.stage(base) if base else None
     stage = Stage(len(model.stages), ins, base_raw, base, alias, platform_raw, platform, parent)
     if parent is not None:
-        stage.env = dict(parent.env)
-        stage.vars = dict(parent.env)
         stage.workdir = parent.workdir
         stage.workdir_instruction = parent.workdir_instruction
         stage.user = parent.user
@@ -266,20 +445,21 @@ def _start_stage(model: Model, ins: Instruction, global_args: Vars, escape: str)
 
 def _apply(stage: Stage, ins: Instruction, global_args: Vars, escape: str) -> None:
     cmd = ins.cmd
-    step = Step(ins, dict(stage.vars), dict(stage.env), stage.workdir)
+    variables, env = stage._vars, stage._env
+    step = Step(ins, variables.at(variables.tick()), env.at(env.tick()), stage.workdir)
     stage.steps.append(step)
     if cmd == "ARG":
         for name, default in _arg_words(ins):
             # Without a default, a global ARG of that name gives its value.
-            value = global_args.get(name) if default is None else expand(default, stage.vars, escape=escape)
+            value = global_args.get(name) if default is None else expand(default, variables.now(), escape=escape)
             if name not in stage.env:
-                stage.vars[name] = value
+                variables.set(name, value)
     elif cmd == "ENV":
         pairs = list(zip(ins.args[::2], ins.args[1::2], strict=False))
         for key, raw in pairs:
             value = step.expand(raw, escape)
-            stage.env[key] = value
-            stage.vars[key] = value
+            env.set(key, value)
+            variables.set(key, value)
     elif cmd == "USER" and ins.args:
         stage.user = User(ins.args[0], step.expand(ins.args[0], escape), ins)
     elif cmd == "WORKDIR" and ins.args:

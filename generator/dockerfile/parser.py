@@ -6,7 +6,7 @@ platforms, and ``dockerfile-parse`` has no heredocs. This module follows BuildKi
 step by step (parser directives, the escape character, line continuations, comments
 and empty lines inside continuations, heredocs, JSON versus shell form, ``--flags``)
 so that an instruction here has the same keyword, flags, arguments and line numbers
-BuildKit gives it; ``tests/checker/test_differential.py`` holds it to that.
+BuildKit gives it; ``tests/checker/test_checker_differential.py`` holds it to that.
 
 The arguments (:attr:`Instruction.args`) have BuildKit's shape: one string for shell
 forms of ``RUN``/``CMD``/``ENTRYPOINT``/``SHELL``, ``USER``, ``WORKDIR``; the words of
@@ -18,10 +18,19 @@ forms.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from bisect import bisect_right
 
 from generator.dockerfile.shell import GO_SPACE, Lexer, ShellSyntaxError, is_space
+
+# Plain classes with __slots__ rather than dataclasses: ``byoi check`` is a pre-commit
+# hook, and importing ``dataclasses`` (and ``inspect``, ``typing`` behind it) costs
+# more than checking a file.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    _ArgParser = Callable[[str, str], tuple[list[str], bool]]
 
 
 class DockerfileSyntaxError(ValueError):
@@ -33,18 +42,25 @@ class DockerfileSyntaxError(ValueError):
         self.line = line
 
 
-@dataclass(frozen=True)
 class Heredoc:
-    """A here-document attached to ``RUN``/``COPY``/``ADD``."""
+    """A here-document attached to ``RUN``/``COPY``/``ADD``.
 
-    name: str
-    #: The lines between the marker and the terminator, line endings included.
-    content: str
-    fd: int = 0
-    #: ``<<-``: leading tabs are removed from the content (and the terminator).
-    chomp: bool = False
-    #: False when the marker was quoted: no variable expansion in the content.
-    expand: bool = True
+    ``content`` is the lines between the marker and the terminator, line endings
+    included; ``chomp`` is ``<<-`` (leading tabs removed from content and terminator);
+    ``expand`` is False when the marker was quoted (no variable expansion).
+    """
+
+    __slots__ = ("chomp", "content", "expand", "fd", "name")
+
+    def __init__(self, name: str, content: str, fd: int = 0, chomp: bool = False, expand: bool = True) -> None:
+        self.name = name
+        self.content = content
+        self.fd = fd
+        self.chomp = chomp
+        self.expand = expand
+
+    def __repr__(self) -> str:
+        return f"Heredoc({self.name!r}, {self.content!r}, {self.fd}, {self.chomp}, {self.expand})"
 
     @property
     def text(self) -> str:
@@ -52,25 +68,59 @@ class Heredoc:
         return re.sub(r"(?m)^\t+", "", self.content) if self.chomp else self.content
 
 
-@dataclass(frozen=True)
 class Instruction:
-    """One instruction, with BuildKit's view of its parts."""
+    """One instruction, with BuildKit's view of its parts.
 
-    #: The instruction name as written (``RUN``, ``run``...); see :attr:`cmd`.
-    keyword: str
-    args: tuple[str, ...]
-    flags: tuple[str, ...] = ()
-    #: True for the JSON (exec) form.
-    json: bool = False
-    #: The instruction line with continuations joined.
-    original: str = ""
-    start_line: int = 0
-    end_line: int = 0
-    heredocs: tuple[Heredoc, ...] = ()
-    #: For ``ONBUILD``, the instruction it registers.
-    sub: Instruction | None = None
-    #: (offset in :attr:`original`, line) where each joined physical line starts.
-    line_map: tuple[tuple[int, int], ...] = ()
+    ``keyword`` is the name as written (``RUN``, ``run``...; see :attr:`cmd`); ``json``
+    is True for the JSON (exec) form; ``original`` the line with continuations joined;
+    ``sub`` the instruction an ``ONBUILD`` registers; ``line_map`` the (offset in
+    ``original``, line) where each joined physical line starts.
+    """
+
+    __slots__ = (
+        "_starts",
+        "args",
+        "end_line",
+        "flags",
+        "heredocs",
+        "json",
+        "keyword",
+        "line_map",
+        "memo",
+        "original",
+        "start_line",
+        "sub",
+    )
+
+    def __init__(
+        self,
+        keyword: str,
+        args: tuple[str, ...],
+        flags: tuple[str, ...] = (),
+        json: bool = False,
+        original: str = "",
+        start_line: int = 0,
+        end_line: int = 0,
+        heredocs: tuple[Heredoc, ...] = (),
+        sub: Instruction | None = None,
+        line_map: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        self.keyword = keyword
+        self.args = args
+        self.flags = flags
+        self.json = json
+        self.original = original
+        self.start_line = start_line
+        self.end_line = end_line
+        self.heredocs = heredocs
+        self.sub = sub
+        self.line_map = line_map
+        self._starts = [start for start, _ in line_map]
+        #: Results computed from this instruction once and shared by the rules.
+        self.memo: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Instruction({self.keyword!r}, {self.args!r}, lines {self.start_line}-{self.end_line})"
 
     @property
     def cmd(self) -> str:
@@ -84,12 +134,9 @@ class Instruction:
 
     def line_of(self, offset: int) -> int:
         """The physical line holding character ``offset`` of :attr:`original`."""
-        line = self.start_line
-        for start, number in self.line_map:
-            if start > offset:
-                break
-            line = number
-        return line
+        # The continuations of a long instruction are many: bisect, not a scan.
+        i = bisect_right(self._starts, offset)
+        return self.line_map[i - 1][1] if i else self.start_line
 
     def flag(self, name: str) -> str | None:
         """The value of ``--name=value`` (the last one wins); ``""`` for a bare ``--name``."""
@@ -101,32 +148,49 @@ class Instruction:
         return found
 
 
-@dataclass(frozen=True)
 class Directive:
     """A parser directive (``# syntax=...``, ``# escape=...``, ``# check=...``)."""
 
-    name: str
-    value: str
-    line: int
+    __slots__ = ("line", "name", "value")
+
+    def __init__(self, name: str, value: str, line: int) -> None:
+        self.name = name
+        self.value = value
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"Directive({self.name!r}, {self.value!r}, {self.line})"
 
 
-@dataclass
 class Dockerfile:
-    """A parsed Dockerfile."""
+    """A parsed Dockerfile: its instructions, directives and escape character, its
+    physical lines without endings (index 0 is line 1), and the lines of empty
+    continuation lines (BuildKit warns about them)."""
 
-    instructions: list[Instruction]
-    directives: list[Directive] = field(default_factory=list)
-    escape: str = "\\"
-    #: The physical lines, without line endings (index 0 is line 1).
-    lines: list[str] = field(default_factory=list)
-    #: Lines of empty continuation lines (BuildKit warns about them).
-    empty_continuations: list[int] = field(default_factory=list)
+    __slots__ = ("directives", "empty_continuations", "escape", "instructions", "lines")
+
+    def __init__(
+        self,
+        instructions: list[Instruction],
+        directives: list[Directive] | None = None,
+        escape: str = "\\",
+        lines: list[str] | None = None,
+        empty_continuations: list[int] | None = None,
+    ) -> None:
+        self.instructions = instructions
+        self.directives = directives or []
+        self.escape = escape
+        self.lines = lines or []
+        self.empty_continuations = empty_continuations or []
 
 
 # --- line-level helpers, after parser.go --------------------------------------------
 
 _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
-_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
+# BuildKit's ``(.+?)[\t\n\f\r ]*$`` is quadratic in a backtracking engine on a line of
+# spaces; the value is taken greedily here and its trailing spaces stripped instead.
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+)\Z")
+_DIRECTIVE_SPACE = "\t\n\f\r "
 _VALID_DIRECTIVES = ("syntax", "escape")
 _HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z", re.DOTALL)
 _HEREDOC_COMMANDS = ("add", "copy", "run")
@@ -181,7 +245,8 @@ class _Directives:
         if name in self.seen:
             raise DockerfileSyntaxError(f"only one {name} parser directive can be used", number)
         self.seen.add(name)
-        value = m.group(2)
+        # A value of spaces only keeps one (the lazy original's smallest match).
+        value = m.group(2).rstrip(_DIRECTIVE_SPACE) or m.group(2)[:1]
         if name == "escape":
             if value not in ("`", "\\"):
                 raise DockerfileSyntaxError(f"invalid escape token '{value}' does not match ` or \\", number)
@@ -457,9 +522,6 @@ def _parse_words(rest: str, escape: str) -> list[str]:
     return words
 
 
-_ArgParser = Callable[[str, str], tuple[list[str], bool]]
-
-
 def _parse_name_val(rest: str, escape: str, key: str) -> list[str]:
     words = _parse_words(rest, escape)
     if not words:
@@ -500,6 +562,12 @@ def _parse_string(rest: str, escape: str) -> tuple[list[str], bool]:
     return ([rest] if rest else []), False
 
 
+#: A JSON array of strings without escapes, and its items (JSON's whitespace is these four).
+_JSON_ITEM = r'"[^"\\\x00-\x1f]*"[\t\n\r ]*'
+_SIMPLE_JSON = re.compile(rf"\[[\t\n\r ]*(?:{_JSON_ITEM}(?:,[\t\n\r ]*{_JSON_ITEM})*)?\]")
+_JSON_STRING = re.compile(r'"([^"]*)"')
+
+
 class _NotJson(ValueError):
     pass
 
@@ -514,7 +582,11 @@ def _parse_json(rest: str) -> list[str]:
     rest = rest.lstrip(GO_SPACE)
     if not rest.startswith("["):
         raise _NotJson("not a JSON array")
-    import json  # most instructions never get here
+    simple = _SIMPLE_JSON.match(rest)
+    if simple is not None:
+        # No escapes: each item is its text (this spares ``byoi check`` importing json).
+        return _JSON_STRING.findall(simple.group(0))
+    import json
 
     try:
         value, _ = json.JSONDecoder(parse_constant=_no_constants).raw_decode(rest)

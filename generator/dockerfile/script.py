@@ -11,25 +11,52 @@ out as None from :func:`expand_word`, and the rules say nothing about it.
 from __future__ import annotations
 
 import re
-import shlex
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+
+from generator.dockerfile.shell import MAX_VALUE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+# Plain classes with __slots__ rather than dataclasses: see generator.dockerfile.parser.
 
 
-@dataclass(frozen=True)
 class Word:
     """A shell word as written (quotes included) and the line it starts on."""
 
-    raw: str
-    line: int
+    __slots__ = ("line", "raw")
+
+    def __init__(self, raw: str, line: int) -> None:
+        self.raw = raw
+        self.line = line
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Word) and (self.raw, self.line) == (other.raw, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.raw, self.line))
+
+    def __repr__(self) -> str:
+        return f"Word({self.raw!r}, {self.line})"
 
 
-@dataclass(frozen=True)
 class Command:
     """A simple command: its words and redirections (operator, target)."""
 
-    words: tuple[Word, ...]
-    redirects: tuple[tuple[str, Word], ...] = ()
+    __slots__ = ("redirects", "words")
+
+    def __init__(self, words: tuple[Word, ...], redirects: tuple[tuple[str, Word], ...] = ()) -> None:
+        self.words = words
+        self.redirects = redirects
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Command) and (self.words, self.redirects) == (other.words, other.redirects)
+
+    def __hash__(self) -> int:
+        return hash((self.words, self.redirects))
+
+    def __repr__(self) -> str:
+        return f"Command({self.words!r}, {self.redirects!r})"
 
     @property
     def line(self) -> int:
@@ -66,17 +93,20 @@ _SPACE = " \t"
 _PLAIN = re.compile(r"[^ \t\n;&|()<>'\"\\$`]+")
 _REDIRECT = re.compile(r"&>>?|<<<|<<-|<<|<>|>>|>&|<&|>\||[<>]")
 _FD = re.compile(r"[0-9]+-?|-")
+_SHELL_UNSAFE = re.compile(r"[^\w@%+=:,./-]", re.ASCII)
 
 
-@dataclass
 class _State:
-    commands: list[Command] = field(default_factory=list)
-    words: list[Word] = field(default_factory=list)
-    redirects: list[tuple[str, Word]] = field(default_factory=list)
-    word: list[str] = field(default_factory=list)
-    word_line: int = 0
-    redirect: str | None = None
-    heredocs: list[tuple[str, bool]] = field(default_factory=list)
+    __slots__ = ("commands", "heredocs", "redirect", "redirects", "word", "word_line", "words")
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.words: list[Word] = []
+        self.redirects: list[tuple[str, Word]] = []
+        self.word: list[str] = []
+        self.word_line = 0
+        self.redirect: str | None = None
+        self.heredocs: list[tuple[str, bool]] = []
 
     def end_word(self) -> None:
         if not self.word:
@@ -243,7 +273,10 @@ def _skip_heredocs(text: str, i: int, line: int, docs: list[tuple[str, bool]]) -
 
 def literal(text: str, line: int = 0) -> Word:
     """A word whose value is ``text`` exactly (an exec-form argument)."""
-    return Word(shlex.quote(text), line)
+    # shlex.quote, without importing shlex for it.
+    if text and _SHELL_UNSAFE.search(text) is None:
+        return Word(text, line)
+    return Word("'" + text.replace("'", "'\"'\"'") + "'", line)
 
 
 # --- values -------------------------------------------------------------------------
@@ -271,7 +304,11 @@ def _expand(raw: str, variables: Mapping[str, str | None], *, quoted: bool) -> s
     out: list[str] = []
     i = 0
     n = len(raw)
+    # Text from variables past MAX_VALUE: the value is unknown (see shell.MAX_VALUE).
+    budget = MAX_VALUE
     while i < n:
+        if budget < 0:
+            raise _Unknown
         ch = raw[i]
         if ch == "'" and not quoted:
             end = raw.find("'", i + 1)
@@ -282,6 +319,7 @@ def _expand(raw: str, variables: Mapping[str, str | None], *, quoted: bool) -> s
         elif ch == '"' and not quoted:
             end = _skip_double(raw, i)
             out.append(_expand(raw[i + 1 : end - 1], variables, quoted=True))
+            budget -= len(out[-1])
             i = end
         elif ch == "\\":
             nxt = raw[i + 1 : i + 2]
@@ -294,6 +332,7 @@ def _expand(raw: str, variables: Mapping[str, str | None], *, quoted: bool) -> s
         elif raw.startswith("${", i):
             end = _skip_balanced(raw, i + 1, "{", "}")
             out.append(_parameter(raw[i + 2 : end - 1], variables))
+            budget -= len(out[-1])
             i = end
         elif ch == "$":
             m = _NAME.match(raw, i + 1)
@@ -304,10 +343,13 @@ def _expand(raw: str, variables: Mapping[str, str | None], *, quoted: bool) -> s
                 i += 1
                 continue
             out.append(_lookup(m.group(0), variables))
+            budget -= len(out[-1])
             i = m.end()
         else:
             out.append(ch)
             i += 1
+    if budget < 0:
+        raise _Unknown
     return "".join(out)
 
 

@@ -10,8 +10,14 @@ a line BuildKit cannot lex has no heredocs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
+#: Longest value an expansion may produce: past it the value is unknown (None), as one
+#: that depends on a ``--build-arg``. ``ENV A=$B$B`` doubles a value per line; without a
+#: bound, twenty such lines take minutes and gigabytes.
+MAX_VALUE = 64 * 1024
 #: Go's ``unicode.IsSpace``: ASCII and Latin-1 spaces plus Unicode White_Space.
 GO_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -32,42 +38,70 @@ class ShellSyntaxError(ValueError):
 
 
 class _Words:
-    """BuildKit's ``wordsStruct``: splits on unquoted spaces as characters arrive."""
+    """BuildKit's ``wordsStruct``: splits on unquoted spaces as characters arrive.
+
+    The word is a list of pieces (``str +=`` on an attribute copies the whole word each
+    time: quadratic on a long line).
+    """
 
     __slots__ = ("in_word", "word", "words")
 
     def __init__(self) -> None:
-        self.word = ""
+        self.word: list[str] = []
         self.words: list[str] = []
+        self.in_word = False
+
+    def _end(self) -> None:
+        word = "".join(self.word)
+        if word:
+            self.words.append(word)
+        self.word = []
         self.in_word = False
 
     def add_char(self, ch: str) -> None:
         if ch in _GO_SPACE_SET:
-            if self.in_word and self.word:
-                self.words.append(self.word)
-                self.word = ""
-                self.in_word = False
+            if self.in_word:
+                self._end()
         else:
             self.add_raw_char(ch)
 
     def add_raw_char(self, ch: str) -> None:
-        self.word += ch
+        self.word.append(ch)
         self.in_word = True
 
     def add_string(self, text: str) -> None:
+        if not _GO_SPACE_SET.intersection(text):
+            if text:
+                self.add_raw_string(text)
+            return
         for ch in text:
             self.add_char(ch)
 
     def add_raw_string(self, text: str) -> None:
-        self.word += text
+        self.word.append(text)
         self.in_word = True
 
     def get_words(self) -> list[str]:
-        if self.word:
-            self.words.append(self.word)
-            self.word = ""
-            self.in_word = False
+        self._end()
         return self.words
+
+
+class _NoWords(_Words):
+    """For :meth:`Lexer.word`, which needs no split into words: adds nothing."""
+
+    __slots__ = ()
+
+    def add_char(self, ch: str) -> None:
+        pass
+
+    def add_raw_char(self, ch: str) -> None:
+        pass
+
+    def add_string(self, text: str) -> None:
+        pass
+
+    def add_raw_string(self, text: str) -> None:
+        pass
 
 
 class Lexer:
@@ -88,7 +122,7 @@ class Lexer:
         raw_escapes: bool = False,
         skip_unset: bool = False,
     ) -> None:
-        self.env: Mapping[str, str | None] = env or {}
+        self.env: Mapping[str, str | None] = env if env is not None else {}
         self.escape = escape
         self.raw_quotes = raw_quotes
         self.raw_escapes = raw_escapes
@@ -97,6 +131,8 @@ class Lexer:
         self.unknown: set[str] = set()
         self._src = ""
         self._pos = 0
+        #: Characters variables have added so far (bounded by MAX_VALUE).
+        self._expanded = 0
 
     # --- scanner ---------------------------------------------------------------
 
@@ -112,10 +148,13 @@ class Lexer:
 
     # --- public ------------------------------------------------------------------
 
-    def process(self, text: str) -> tuple[str, list[str]]:
-        """The processed word and its split into words; raises ShellSyntaxError."""
-        self._src, self._pos = text, 0
-        return self._stop_on(_EOF, self.raw_escapes)
+    def process(self, text: str, *, split: bool = True) -> tuple[str, list[str]]:
+        """The processed word and (when ``split``) its split into words; raises ShellSyntaxError."""
+        self._src, self._pos, self._expanded = text, 0, 0
+        try:
+            return self._stop_on(_EOF, self.raw_escapes, split)
+        except RecursionError:
+            raise ShellSyntaxError("substitutions nested too deep") from None
 
     def words(self, text: str) -> list[str]:
         """``ProcessWords``: the words of ``text``; raises ShellSyntaxError."""
@@ -123,7 +162,7 @@ class Lexer:
 
     def word(self, text: str) -> str:
         """``ProcessWord``: ``text`` with quotes, escapes and variables processed."""
-        return self.process(text)[0]
+        return self.process(text, split=False)[0]
 
     # --- the lexer -------------------------------------------------------------
 
@@ -141,12 +180,12 @@ class Lexer:
         self.unmatched.add(name)
         return "", False
 
-    def _stop_on(self, stop: str, raw_escapes: bool) -> tuple[str, list[str]]:
+    def _stop_on(self, stop: str, raw_escapes: bool, split: bool = False) -> tuple[str, list[str]]:
         saved = self.raw_escapes
         self.raw_escapes = raw_escapes
         try:
             result: list[str] = []
-            words = _Words()
+            words = _Words() if split else _NoWords()
             while (ch := self._peek()) != _EOF:
                 if stop and ch == stop:
                     self._next()
@@ -240,6 +279,13 @@ class Lexer:
         return "".join(name)
 
     def _dollar(self) -> str:
+        value = self._substitute()
+        self._expanded += len(value)
+        if self._expanded > MAX_VALUE:
+            raise ShellSyntaxError(f"variables expand to more than {MAX_VALUE // 1024} KiB")
+        return value
+
+    def _substitute(self) -> str:
         self._next()
         if self._peek() != "{":
             name = self._name()
@@ -300,7 +346,8 @@ def expand(text: str, env: Mapping[str, str | None], *, escape: str = "\\") -> s
     maps to None: ``${X:-default}`` then gives the default, as a build without that
     argument does, and ``$X`` alone is unknown. A variable not in ``env`` at all is
     unset, as for BuildKit, and expands to nothing. Returns None when the result
-    depends on an unknown value or when BuildKit would refuse the word.
+    depends on an unknown value, when BuildKit would refuse the word, or when variables
+    would add more than :data:`MAX_VALUE` characters.
     """
     lexer = Lexer(env, escape=escape)
     try:

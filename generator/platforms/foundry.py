@@ -7,8 +7,9 @@ sidecars, bring-your-own-container transforms and container-backed models.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+# Plain classes, not dataclasses: the checker reads these on every ``byoi check``, and
+# importing ``dataclasses`` costs more than checking a file. A platform is a frozen
+# namespace: its values are class attributes, and ``__slots__ = ()`` makes them read-only.
 SOURCES = (
     "https://www.palantir.com/docs/foundry/transforms-container/container-overview/",
     "https://www.palantir.com/docs/foundry/transforms-container/transforms-sidecar/",
@@ -17,9 +18,10 @@ SOURCES = (
 )
 
 
-@dataclass(frozen=True)
 class FoundryPlatform:
     """What Foundry requires of every container image it runs."""
+
+    __slots__ = ()
 
     #: Default numeric user; any numeric non-zero id is accepted, except for BYOC.
     default_uid: int = 5001

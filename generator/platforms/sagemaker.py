@@ -7,8 +7,9 @@ none of them is typed anywhere else. Sources are named per value; the project's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+# Plain classes, not dataclasses: the checker reads these on every ``byoi check``, and
+# importing ``dataclasses`` costs more than checking a file. A platform is a frozen
+# namespace: its values are class attributes, and ``__slots__ = ()`` makes them read-only.
 #: Documentation the rules come from.
 SOURCES = (
     "https://docs.aws.amazon.com/sagemaker/latest/dg/code-editor-custom-images.html",
@@ -16,9 +17,10 @@ SOURCES = (
 )
 
 
-@dataclass(frozen=True)
 class CodeEditorPlatform:
     """What Studio requires of a Code Editor custom image."""
+
+    __slots__ = ()
 
     #: Studio runs the container as this user and group (the spec's "supported" UID/GID).
     uid: int = 1000
@@ -58,6 +60,10 @@ class CodeEditorPlatform:
     max_arguments: int = 50
     max_environment_variables: int = 25
 
+    def as_dict(self) -> dict[str, object]:
+        """Every value by name (what the templates get), properties excluded."""
+        return {name: getattr(self, name) for name in type(self).__annotations__}
+
     @property
     def base_path(self) -> str:
         """The URL base path the server must use, as Studio computes it by default."""
@@ -77,14 +83,28 @@ class CodeEditorPlatform:
 CODE_EDITOR = CodeEditorPlatform()
 
 
-@dataclass(frozen=True)
 class BaseImage:
     """A base image the generator knows, with its pinned default reference."""
 
-    key: str
-    repository: str
-    tag: str
-    gpu_tag: str | None = None
+    __slots__ = ("gpu_tag", "key", "repository", "tag")
+
+    def __init__(self, key: str, repository: str, tag: str, gpu_tag: str | None = None) -> None:
+        self.key = key
+        self.repository = repository
+        self.tag = tag
+        self.gpu_tag = gpu_tag
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BaseImage) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"BaseImage({self.key!r}, {self.repository!r}, {self.tag!r}, {self.gpu_tag!r})"
+
+    def _key(self) -> tuple[str, str, str, str | None]:
+        return (self.key, self.repository, self.tag, self.gpu_tag)
 
     def reference(self, gpu: bool = False) -> str:
         """The pinned ``repository:tag`` for the CPU or GPU flavour."""

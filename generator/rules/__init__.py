@@ -14,3 +14,7 @@ TARGETS = (SAGEMAKER_CODE_EDITOR, FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL)
 
 #: Finding levels, most severe first (hadolint's names).
 LEVELS = ("error", "warning", "info", "style")
+
+#: Codes of the built-image rules (``byoi check-image``, generator/image/rules.py), declared
+#: here so that one ``.byoi.yaml`` can silence both kinds without ``byoi check`` loading them.
+IMAGE_RULE_CODES = tuple(f"IM4{n:02d}" for n in range(1, 17))

@@ -10,19 +10,27 @@ documentation (What it does / Why is this bad? / Example / Fix), printed by
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-from generator.dockerfile.model import Model, Stage, Step
-from generator.dockerfile.parser import Dockerfile, DockerfileSyntaxError, Heredoc, Instruction
-from generator.dockerfile.script import Command, Word, command_words, commands, expand_word, literal
+from generator.dockerfile.script import Command, command_words, commands, expand_word, literal
 from generator.dockerfile.shell import GO_SPACE
 from generator.platforms import sagemaker as sm
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import CODE_EDITOR
 from generator.rules import FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_SIDECAR, LEVELS, SAGEMAKER_CODE_EDITOR, TARGETS
+
+# Plain classes with __slots__, and typing only for the type checker: ``byoi check``
+# imports this module on every run (see generator.dockerfile.parser).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from typing import Any, TypeVar
+
+    from generator.dockerfile.model import Model, Stage, Step
+    from generator.dockerfile.parser import Dockerfile, DockerfileSyntaxError, Heredoc, Instruction
+    from generator.dockerfile.script import Word
+
+    Check = Callable[["Context"], Iterable["Hit"]]
+    T = TypeVar("T")
 
 SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR})
 FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL})
@@ -34,42 +42,64 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
-@dataclass(frozen=True)
 class Script:
-    """A shell script the image gets: a copied file or a ``COPY <<EOF`` heredoc."""
+    """A shell script the image gets: a copied file or a ``COPY <<EOF`` heredoc.
 
-    #: File the findings are reported against (the Dockerfile for a heredoc).
-    file: str
-    text: str
-    #: Where the script lands in the image (None when unknown).
-    dest: str | None
-    #: Line of ``file`` the script's first line is on.
-    first_line: int = 1
+    ``file`` is what findings are reported against (the Dockerfile for a heredoc),
+    ``dest`` where the script lands in the image (None when unknown), ``first_line``
+    the line of ``file`` the script's first line is on.
+    """
+
+    __slots__ = ("dest", "file", "first_line", "text")
+
+    def __init__(self, file: str, text: str, dest: str | None, first_line: int = 1) -> None:
+        self.file = file
+        self.text = text
+        self.dest = dest
+        self.first_line = first_line
+
+    def __repr__(self) -> str:
+        return f"Script({self.file!r}, dest={self.dest!r})"
 
 
-@dataclass(frozen=True)
 class Hit:
-    """One problem a rule found: where, and what to do about it."""
+    """One problem a rule found: where, and what to do about it (``file`` is set when
+    it is not the Dockerfile itself but a copied script)."""
 
-    line: int
-    message: str
-    #: The file, when not the Dockerfile itself (a copied script).
-    file: str | None = None
+    __slots__ = ("file", "line", "message")
+
+    def __init__(self, line: int, message: str, file: str | None = None) -> None:
+        self.line = line
+        self.message = message
+        self.file = file
+
+    def __repr__(self) -> str:
+        return f"Hit({self.line}, {self.message!r}, {self.file!r})"
 
 
-@dataclass
 class Context:
-    """Everything a rule may look at."""
+    """Everything a rule may look at: the target, the Dockerfile as the user named it
+    (``file``), its parse and model (None when it does not parse), the scripts the
+    image gets, and ``memo``: results several rules share, computed once."""
 
-    target: str
-    #: The Dockerfile as the user named it.
-    file: str
-    dockerfile: Dockerfile | None
-    model: Model | None
-    scripts: list[Script] = field(default_factory=list)
-    syntax_error: DockerfileSyntaxError | None = None
-    #: Results several rules share (the user, the server's command lines), computed once.
-    memo: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("dockerfile", "file", "memo", "model", "scripts", "syntax_error", "target")
+
+    def __init__(
+        self,
+        target: str,
+        file: str,
+        dockerfile: Dockerfile | None,
+        model: Model | None,
+        scripts: list[Script] | None = None,
+        syntax_error: DockerfileSyntaxError | None = None,
+    ) -> None:
+        self.target = target
+        self.file = file
+        self.dockerfile = dockerfile
+        self.model = model
+        self.scripts: list[Script] = scripts if scripts is not None else []
+        self.syntax_error = syntax_error
+        self.memo: dict[str, Any] = {}
 
     @property
     def final(self) -> Stage | None:
@@ -82,10 +112,6 @@ class Context:
         return self.dockerfile.escape if self.dockerfile is not None else "\\"
 
 
-Check = Callable[[Context], Iterable[Hit]]
-T = TypeVar("T")
-
-
 def memoized(ctx: Context, key: str, compute: Callable[[Context], T]) -> T:
     """``compute(ctx)``, computed once per context."""
     if key not in ctx.memo:
@@ -94,17 +120,25 @@ def memoized(ctx: Context, key: str, compute: Callable[[Context], T]) -> T:
     return result
 
 
-@dataclass(frozen=True)
 class Rule:
-    """A check with its code, level, targets, summary and documentation."""
+    """A check with its code, level, targets, summary and documentation;
+    ``on_syntax_error`` rules run on files that do not parse (the others need a parsed
+    Dockerfile)."""
 
-    code: str
-    level: str
-    targets: frozenset[str]
-    summary: str
-    check: Check
-    #: Runs on files that do not parse (the others need a parsed Dockerfile).
-    on_syntax_error: bool = False
+    __slots__ = ("check", "code", "level", "on_syntax_error", "summary", "targets")
+
+    def __init__(
+        self, code: str, level: str, targets: frozenset[str], summary: str, check: Check, on_syntax_error: bool = False
+    ) -> None:
+        self.code = code
+        self.level = level
+        self.targets = targets
+        self.summary = summary
+        self.check = check
+        self.on_syntax_error = on_syntax_error
+
+    def __repr__(self) -> str:
+        return f"Rule({self.code!r}, {self.level!r})"
 
     @property
     def name(self) -> str:
@@ -114,6 +148,8 @@ class Rule:
     @property
     def doc(self) -> str:
         """The rule's documentation (its function's docstring)."""
+        import textwrap  # only `byoi rules` and SARIF output show documentation
+
         return textwrap.dedent(self.check.__doc__ or self.summary).strip()
 
     def __call__(self, ctx: Context) -> Iterable[Hit]:
@@ -174,13 +210,15 @@ def split_image(ref: str) -> tuple[str, str | None, str | None]:
     return ref, tag, digest
 
 
-@dataclass(frozen=True)
 class BaseFacts:
-    """What the checker knows about a base image it has no Dockerfile for."""
+    """What the checker knows about a base image it has no Dockerfile for: its default
+    user (name, uid, gid) and working folder."""
 
-    #: The image's default user: name, uid, gid.
-    user: tuple[str, int, int] | None = None
-    workdir: str | None = None
+    __slots__ = ("user", "workdir")
+
+    def __init__(self, user: tuple[str, int, int] | None = None, workdir: str | None = None) -> None:
+        self.user = user
+        self.workdir = workdir
 
 
 #: Base images whose user and working folder are documented (platform-facts.md):
@@ -217,7 +255,18 @@ def recommended_user(target: str) -> str:
 
 
 def instruction_commands(ins: Instruction) -> list[Command]:
-    """Commands of a ``RUN``/``CMD``/``ENTRYPOINT``: shell text, ``sh -c`` scripts, heredocs."""
+    """Commands of a ``RUN``/``CMD``/``ENTRYPOINT``: shell text, ``sh -c`` scripts, heredocs.
+
+    Computed once per instruction (several rules ask); callers must not change the list.
+    """
+    found = ins.memo.get("commands")
+    if found is None:
+        found = ins.memo["commands"] = _instruction_commands(ins)
+    result: list[Command] = found
+    return result
+
+
+def _instruction_commands(ins: Instruction) -> list[Command]:
     found: list[Command] = []
     if ins.json:
         words = list(ins.args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from generator.answers import looks_secret
 from generator.dockerfile.parser import INSTRUCTIONS, Instruction
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import BASES
@@ -21,6 +20,7 @@ from generator.rules.base import (
     rule,
     split_image,
 )
+from generator.secretnames import looks_secret
 
 # --- the Dockerfile itself (BY0xx) -------------------------------------------------
 
@@ -84,13 +84,13 @@ def unknown_instruction(ctx: Context) -> Iterator[Hit]:
         curl
     ```
     """
-    import difflib  # only when there is something to suggest
-
     assert ctx.dockerfile is not None
     for ins in ctx.dockerfile.instructions:
         for item in (ins, ins.sub):
             if item is None or item.known:
                 continue
+            import difflib  # only when there is something to suggest
+
             near = difflib.get_close_matches(item.keyword.upper(), INSTRUCTIONS, n=1)
             guess = f"did you mean {near[0]}? " if near else ""
             yield Hit(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 
 from generator.dockerfile.model import Stage
 from generator.dockerfile.parser import Instruction
@@ -444,15 +443,20 @@ _NOT_SERVING = frozenset(
 _NOT_RUNNING = frozenset({"echo", "printf", "which", "type", "command", "test", "["})
 
 
-@dataclass
 class ServerCall:
-    """A visible ``sagemaker-code-editor`` command line that starts the server."""
+    """A visible ``sagemaker-code-editor`` command line that starts the server.
 
-    file: str | None
-    line: int
-    #: ``--option`` -> (value, or None when it cannot be known; line of the value).
-    options: dict[str, tuple[str | None, int]] = field(default_factory=dict)
-    switches: set[str] = field(default_factory=set)
+    ``options`` maps ``--option`` to (value, or None when it cannot be known; line of
+    the value).
+    """
+
+    __slots__ = ("file", "line", "options", "switches")
+
+    def __init__(self, file: str | None, line: int) -> None:
+        self.file = file
+        self.line = line
+        self.options: dict[str, tuple[str | None, int]] = {}
+        self.switches: set[str] = set()
 
 
 def _call(command: Command, variables: Mapping[str, str | None], file: str | None) -> ServerCall | None:

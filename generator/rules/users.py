@@ -8,8 +8,6 @@ image is one whose users are documented (``base.KNOWN_BASES``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from generator.dockerfile.model import Stage
 from generator.platforms.sagemaker import CODE_EDITOR, GID_GROUP_NAME
 from generator.rules.base import Context, base_facts, instruction_commands, memoized, program, word_value
@@ -61,21 +59,34 @@ _VALUED = frozenset(
 _WELL_KNOWN_GROUPS = {"root": 0, GID_GROUP_NAME: CODE_EDITOR.gid}
 
 
-@dataclass(frozen=True)
 class Identity:
-    """The final stage's user and group, as far as they can be known."""
+    """The final stage's user and group, as far as they can be known.
 
-    #: What the user was given as (``USER`` text, or the base image's user name).
-    raw: str
-    line: int
-    uid: int | None
-    gid: int | None
-    #: True when ``USER`` names a user rather than a uid.
-    named: bool
-    #: True when ``USER`` gives a group (``user:group``).
-    group_given: bool
-    #: True when the user comes from the base image (no ``USER`` in the Dockerfile).
-    from_base: bool = False
+    ``raw`` is what the user was given as (``USER`` text, or the base image's user
+    name); ``named`` is True when ``USER`` names a user rather than a uid,
+    ``group_given`` when it gives a group (``user:group``), ``from_base`` when the user
+    comes from the base image (no ``USER`` in the Dockerfile).
+    """
+
+    __slots__ = ("from_base", "gid", "group_given", "line", "named", "raw", "uid")
+
+    def __init__(
+        self,
+        raw: str,
+        line: int,
+        uid: int | None,
+        gid: int | None,
+        named: bool,
+        group_given: bool,
+        from_base: bool = False,
+    ) -> None:
+        self.raw = raw
+        self.line = line
+        self.uid = uid
+        self.gid = gid
+        self.named = named
+        self.group_given = group_given
+        self.from_base = from_base
 
 
 def _int(text: str | None) -> int | None:

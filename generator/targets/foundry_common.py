@@ -16,6 +16,7 @@ from generator.answers import AnswerError, option, parse_image_ref
 from generator.platforms import foundry
 from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import CommonAnswers
+from generator.targets.base_images import known_base
 
 #: Where the generated projects put their own files in the image.
 APP_DIR = "/app"
@@ -136,11 +137,36 @@ class FoundryAnswers(CommonAnswers):
         f"{' and '.join(FOUNDRY.telemetry_commands)}, checked at build time",
     )
 
+    @property
+    def needs_python(self) -> str:
+        """Why the image needs Python ("" when it does not): subclasses with a Python server say so."""
+        return "--pip-package installs Python packages" if self.pip_packages else ""
+
+    @property
+    def adds_python(self) -> bool:
+        """True when the base is known to lack Python, the image needs it, and apt-get will install it."""
+        base = known_base(self.base_image)
+        wanted = any(p.split("=", 1)[0] == "python3" for p in self.apt_packages)
+        return base is not None and not base.python and bool(self.needs_python) and not wanted
+
     def check(self) -> None:
         """Refuse answers Foundry's rules (or the image's own needs) rule out."""
         dupes = sorted({p for p in self.ports if self.ports.count(p) > 1})
         if dupes:
             raise AnswerError(f"--port {dupes[0]} is given twice; keep one")
+        base = known_base(self.base_image)
+        if base is not None and base.package_manager != "apt-get":
+            raise AnswerError(
+                f"--base-image {self.base_image} is {base.family} ({base.package_manager}, not apt-get), and the "
+                "Foundry Dockerfiles create their user with useradd and install with apt-get: use a Debian or Ubuntu "
+                f"based image, e.g. {foundry.DEFAULT_BASE_IMAGE}"
+            )
+        if base is not None and not base.python and self.pip_packages:
+            raise AnswerError(
+                f"--pip-package needs Python with pip, and --base-image {self.base_image} has no Python "
+                f"({base.family}'s own python3 refuses pip installs, PEP 668): use a Python image, e.g. "
+                f"{foundry.DEFAULT_BASE_IMAGE}"
+            )
         if not self.shell_less:
             return
         if self.telemetry:
@@ -175,6 +201,9 @@ class FoundryAnswers(CommonAnswers):
         """Template context: answers, derived values and Foundry's rules."""
         ctx = super().context()
         ctx["shell_less"] = self.shell_less
+        ctx["python_added"] = self.needs_python if self.adds_python else ""
+        if self.adds_python:
+            ctx["apt_packages"] = [*self.apt_packages, "python3"]
         ctx["user_name"] = self.user_name
         ctx["app_dir"] = APP_DIR
         ctx["build_env"] = dict(BUILD_ENV)

@@ -97,6 +97,11 @@ class ModelAnswers(FoundryAnswers):
         """The output schema: the given columns, else the default."""
         return self.output_columns or DEFAULT_OUTPUT
 
+    @property
+    def needs_python(self) -> str:
+        """The inference server is a Python program."""
+        return "the inference server (server.py) runs with python3"
+
     def check(self) -> None:
         """Foundry's rules, plus a schema without repeated column names."""
         super().check()

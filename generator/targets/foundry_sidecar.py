@@ -94,6 +94,24 @@ class SidecarAnswers(FoundryAnswers):
         metavar="SECONDS",
     )
 
+    def check(self) -> None:
+        """Foundry's rules, plus a command the image can run."""
+        super().check()
+        program = self.command_line.split()[0]
+        if program.startswith(f"{APP_DIR}/") and program not in (WORK_SCRIPT, SERVER_PATH):
+            raise AnswerError(
+                f"--command runs {program}, which the project does not put in the image (it ships {WORK_SCRIPT}): "
+                f"keep --command {WORK_SCRIPT} and write your work into the project's work.sh, or name a program "
+                "the base image has"
+            )
+
+    @property
+    def needs_python(self) -> str:
+        """Server mode's HTTP server is a Python program."""
+        if self.mode == "server":
+            return "server mode's HTTP server (server.py) runs with python3"
+        return super().needs_python
+
     @property
     def uses_work_script(self) -> bool:
         """True when the command runs the example work script, so the image needs it."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -182,7 +181,7 @@ class CodeEditorAnswers(CommonAnswers):
         ctx["base_image_ref"] = self.base_image_ref
         ctx["entrypoint"] = self.entrypoint
         ctx["platform"] = {
-            **dataclasses.asdict(CODE_EDITOR),
+            **CODE_EDITOR.as_dict(),
             "base_path": CODE_EDITOR.base_path,
             "extensions_dir": CODE_EDITOR.extensions_dir,
             "home_extensions_dir": CODE_EDITOR.home_extensions_dir,

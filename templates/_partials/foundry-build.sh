@@ -50,7 +50,7 @@ fi
 
 "$docker" build --platform {{ a.foundry.platform }} --tag "$image:$tag" .
 echo "built $image:$tag"
-
+{{ partial("check-image.sh") }}
 if [[ -z "$registry" ]]; then
     echo "not pushed: give --registry HOST (or set {{ e.registry }}) to push to Foundry"
     exit 0

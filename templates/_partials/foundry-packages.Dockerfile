@@ -9,6 +9,9 @@ RUN {{ f.telemetry_check }} </dev/null
 {{ partial("ca-certs.Dockerfile") }}{{ partial("env.Dockerfile") }}{% if a.apt_packages %}
 # Debian packages. Versions come with the base image's Debian release, whose security
 # updates would break exact pins; pin one with --apt-package NAME=VERSION if you must.
+{% if a.python_added %}
+# python3 is added: {{ a.python_added }}, and {{ a.base_image }} has no Python.
+{% endif %}
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \

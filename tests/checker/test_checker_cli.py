@@ -314,10 +314,12 @@ def test_bad_settings_are_a_one_line_error(tmp_path: Path, settings: str, messag
 
 
 def test_byoi_rules_lists_every_rule_and_explains_one() -> None:
+    from generator.image.rules import IMAGE_RULES
     from generator.rules.registry import RULES
 
     listing = run_byoi("rules", check=True).stdout.splitlines()
-    assert [line.split()[0] for line in listing] == sorted(RULES)
+    # The Dockerfile rules and the built-image rules (byoi check-image), in code order.
+    assert [line.split()[0] for line in listing] == sorted([*RULES, *IMAGE_RULES])
     explained = run_byoi("rules", "sm212", check=True).stdout
     assert explained.startswith("SM212 server-base-path:")
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Fix"):

@@ -160,6 +160,11 @@ _WORDS = [
     "--",
     '--x "a b"',
     "NONE",
+    "\\ \n",
+    "\\\t\n",
+    "\\ \t \n",
+    "` \n",
+    "x\\  \n# c\n",
     "\\\n",
     "\\\n\n",
     "\\\n# c\n",
@@ -168,7 +173,7 @@ _WORDS = [
     "é",
     "\xa0",
 ]
-_BODY = ["x", "EOF", "\tEOF", "E O", "A", "y $z", "", "  EOF"]
+_BODY = ["x", "EOF", "\tEOF", "E O", "A", "y $z", "", "  EOF", "y \\ ", "z \\\t", "\\  "]
 
 
 def _random_dockerfile(rng: random.Random) -> str:
@@ -178,6 +183,15 @@ def _random_dockerfile(rng: random.Random) -> str:
         lines.append(f"{rng.choice(_KEYWORDS)} {words}")
         lines += [rng.choice(_BODY) for _ in range(rng.randint(0, 3))]
     return "\n".join(lines) + rng.choice(["\n", "", "\r\n"])
+
+
+def test_generated_text_has_continuations_with_trailing_blanks() -> None:
+    # A backslash followed by spaces or tabs still continues a line; the random
+    # Dockerfiles below must try it (a parser that stopped there was once missed).
+    rng = random.Random(20261122)
+    texts = [_random_dockerfile(rng) for _ in range(3000)]
+    for blanks in ("\\ \n", "\\\t\n", "` \n"):
+        assert sum(blanks in text for text in texts) >= 50, blanks
 
 
 def test_agrees_with_buildkit_on_generated_text() -> None:

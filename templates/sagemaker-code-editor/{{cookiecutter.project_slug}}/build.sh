@@ -67,6 +67,7 @@ fi
 # ${build_args[@]+...}: an empty array is "unbound" to bash 3.2 under set -u.
 "$docker" build --platform {{ a.platform.platform }} ${build_args[@]+"${build_args[@]}"} --tag "$image:$tag" .
 echo "built $image:$tag"
+{{ partial("check-image.sh") }}
 
 if [[ -z "$repository" ]]; then
     exit 0

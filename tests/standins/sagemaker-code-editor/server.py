@@ -19,7 +19,16 @@ REPRODUCES (the parts of the real command line that images and Studio rely on):
 - ``--install-extension X`` (repeatable, with ``--force``): X is a ``.vsix`` file (a zip whose
   ``extension/`` folder is extracted to ``<extensions-dir>/<publisher>.<name>-<version>``,
   lower-cased like Code-OSS) or an Open VSX id ``publisher.name[@version]``; the CLI then
-  exits without serving. Also ``--list-extensions [--show-versions]`` and ``--version``.
+  exits without serving. Also ``--uninstall-extension ID``, ``--list-extensions
+  [--show-versions]`` and ``--version``.
+- Which extensions load, as Code-OSS decides it (microsoft/vscode, extensionsWatcher.ts and
+  the extensions scanner; checked against code-server 4.100.3 by
+  tests/test_extension_linking.py): the ones ``extensions.json`` in the extensions folder
+  lists. That file is built from a scan of the folder (less the names marked true in
+  ``.obsolete``) only when it is missing, by ``--list-extensions`` or at start-up. At
+  start-up the server first deletes the folders marked in ``.obsolete`` ("Deleted marked for
+  removal extension from disk ID PATH"), then marks every folder the file does not list
+  ("Marked extension as removed KEY"). ``--uninstall-extension`` only drops the entry.
 - Options it does not know are reported as a warning and ignored (Code-OSS does the same,
   e.g. with the misspelt ``--extension-dir`` in the real ``start-code-editor``).
 - SIGTERM (and SIGINT) end the server with exit code 0.
@@ -37,6 +46,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import sys
@@ -77,6 +87,7 @@ _VALUE_OPTIONS = {
     "--connection-token",
     "--connection-token-file",
     "--install-extension",
+    "--uninstall-extension",
     "--socket-path",
     "--log",
     "--locale",
@@ -115,6 +126,7 @@ class Options:
     connection_token_file: str | None = None
     without_connection_token: bool = False
     install: list[str] = field(default_factory=list)
+    uninstall: list[str] = field(default_factory=list)
     force: bool = False
     list_extensions: bool = False
     show_versions: bool = False
@@ -175,6 +187,8 @@ def _set_value(opts: Options, name: str, value: str) -> None:
         opts.base_path = value
     elif name == "--install-extension":
         opts.install.append(value)
+    elif name == "--uninstall-extension":
+        opts.uninstall.append(value)
     elif name in ("--socket-path", "--log", "--locale", "--default-folder", "--default-workspace"):
         pass
     else:
@@ -283,6 +297,8 @@ def install_open_vsx(spec: str, ext_dir: Path, force: bool) -> None:
         "publisher": publisher,
         "name": name,
         "version": version,
+        # What a real Code-OSS server needs to accept the folder as an extension.
+        "engines": {"vscode": "^1.60.0"},
         "description": "Offline stand-in for an Open VSX extension (byoi tests).",
     }
     (target / "package.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -304,26 +320,97 @@ def install_extensions(opts: Options) -> None:
             raise CliError(f"Failed Installing Extensions: {spec} ({err})") from None
 
 
-def extension_folders(ext_dir: Path) -> list[str]:
-    """Sorted names of the usable extension folders (links to folders count)."""
+def _read_obsolete(ext_dir: Path) -> dict[str, bool]:
     try:
-        return sorted(p.name for p in ext_dir.iterdir() if p.is_dir())
+        data = json.loads((ext_dir / ".obsolete").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v is True for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_obsolete(ext_dir: Path, marked: dict[str, bool]) -> None:
+    (ext_dir / ".obsolete").write_text(json.dumps(marked, separators=(",", ":")), encoding="utf-8")
+
+
+def _scan(ext_dir: Path) -> dict[str, tuple[str, str]]:
+    """Extension folders (links count): folder name -> (id, version) from its package.json."""
+    found: dict[str, tuple[str, str]] = {}
+    try:
+        folders = sorted(p for p in ext_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
-        return []
+        return found
+    for folder in folders:
+        try:
+            manifest = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+            found[folder.name] = (f"{manifest['publisher']}.{manifest['name']}".lower(), str(manifest["version"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
+def _initialize_profile(ext_dir: Path) -> None:
+    """Without ``extensions.json``: write it from a scan, less what ``.obsolete`` marks."""
+    if (ext_dir / "extensions.json").exists() or not ext_dir.is_dir():
+        return
+    marked = _read_obsolete(ext_dir)
+    for folder, (ext_id, version) in _scan(ext_dir).items():
+        if not marked.get(f"{ext_id}-{version}"):
+            _write_registry(ext_dir, ext_id, version, folder)
+    if not (ext_dir / "extensions.json").exists():
+        (ext_dir / "extensions.json").write_text("[]", encoding="utf-8")
+
+
+def start_extension_management(ext_dir: Path) -> None:
+    """What Code-OSS does with the extensions folder at start-up (see the docstring)."""
+    marked = _read_obsolete(ext_dir)
+    scanned = _scan(ext_dir)
+    for folder, (ext_id, version) in scanned.items():
+        key = f"{ext_id}-{version}"
+        if marked.get(key):
+            path = ext_dir / folder
+            if path.is_symlink():
+                path.unlink()
+            else:
+                shutil.rmtree(path)
+            del marked[key]
+            print(f"Deleted marked for removal extension from disk {ext_id} {path}", file=sys.stderr, flush=True)
+    if (ext_dir / ".obsolete").exists():
+        _write_obsolete(ext_dir, marked)
+    _initialize_profile(ext_dir)
+    listed = {(e.get("identifier", {}).get("id"), e.get("version")) for e in _read_registry(ext_dir)}
+    for ext_id, version in _scan(ext_dir).values():
+        key = f"{ext_id}-{version}"
+        if (ext_id, version) not in listed and not marked.get(key):
+            marked[key] = True
+            _write_obsolete(ext_dir, marked)
+            print(f"Marked extension as removed {key}", file=sys.stderr, flush=True)
+
+
+def loaded_extensions(ext_dir: Path) -> list[str]:
+    """Sorted folder names of the extensions ``extensions.json`` lists (what the server loads)."""
+    return sorted(str(e.get("relativeLocation", "")) for e in _read_registry(ext_dir))
 
 
 def list_extensions(opts: Options) -> None:
     """``--list-extensions``: one id a line (``id@version`` with ``--show-versions``)."""
     ext_dir = opts.effective_extensions_dir()
-    for folder in extension_folders(ext_dir):
-        try:
-            manifest = json.loads((ext_dir / folder / "package.json").read_text(encoding="utf-8"))
-            ext_id = f"{manifest['publisher']}.{manifest['name']}".lower()
-            version = str(manifest["version"])
-        except (OSError, ValueError, KeyError, TypeError):
-            match = re.fullmatch(r"(.+?)-(\d.*)", folder)
-            ext_id, version = (match[1], match[2]) if match else (folder, "")
+    _initialize_profile(ext_dir)
+    for entry in _read_registry(ext_dir):
+        ext_id, version = entry.get("identifier", {}).get("id"), entry.get("version")
         print(f"{ext_id}@{version}" if opts.show_versions else ext_id)
+
+
+def uninstall_extensions(opts: Options) -> None:
+    """``--uninstall-extension ID``: drop its entry from ``extensions.json`` (the folder stays)."""
+    ext_dir = opts.effective_extensions_dir()
+    _initialize_profile(ext_dir)
+    for ext_id in opts.uninstall:
+        entries = _read_registry(ext_dir)
+        kept = [e for e in entries if e.get("identifier", {}).get("id") != ext_id.lower()]
+        if len(kept) == len(entries):
+            raise CliError(f"Extension '{ext_id}' is not installed.")
+        (ext_dir / "extensions.json").write_text(json.dumps(kept), encoding="utf-8")
+        print(f"Extension '{ext_id}' was successfully uninstalled!")
 
 
 # ---------------------------------------------------------------- serving
@@ -388,7 +475,7 @@ def make_handler(opts: Options, token: str | None, argv: list[str]) -> type[http
                 "server_data_dir": str(opts.effective_server_data_dir()),
                 "user_data_dir": opts.user_data_dir,
                 "extensions_dir": str(ext_dir),
-                "extensions": extension_folders(ext_dir),
+                "extensions": loaded_extensions(ext_dir),
                 "env": {k: os.environ[k] for k in REPORTED_ENV if k in os.environ},
                 "version": own_version(),
             }
@@ -433,6 +520,7 @@ def serve(opts: Options, argv: list[str]) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise CliError(f"Error: cannot create {folder}: {err}") from None
+    start_extension_management(opts.effective_extensions_dir())
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     host = "" if opts.host in ("0.0.0.0", "") else opts.host
@@ -464,6 +552,9 @@ def main(argv: list[str]) -> int:
             return 0
         if opts.install:
             install_extensions(opts)
+            return 0
+        if opts.uninstall:
+            uninstall_extensions(opts)
             return 0
         if opts.list_extensions:
             list_extensions(opts)
