@@ -148,6 +148,18 @@ def foundry() -> list[st.SearchStrategy[list[str]]]:
     ]
 
 
+def _pip_needs_python(args: list[str]) -> list[str]:
+    """No --pip-package on a base without Python (Debian's and Ubuntu's python3 refuse pip,
+    PEP 668; the Foundry targets refuse the combination)."""
+    if any(a.startswith("--base-image=") and not a.startswith("--base-image=python:") for a in args):
+        return [a for a in args if not a.startswith("--pip-package=")]
+    return args
+
+
+def foundry_flags(*parts: st.SearchStrategy[list[str]]) -> st.SearchStrategy[list[str]]:
+    return flags(*parts).map(_pip_needs_python)
+
+
 STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
     "sagemaker-code-editor": flags(
         *common(),
@@ -162,7 +174,7 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
         repeated("--conda-package", conda_spec),
         repeated("--extension", extension),
     ),
-    "foundry-sidecar": flags(
+    "foundry-sidecar": foundry_flags(
         *common(),
         *foundry(),
         optional("--uid", st.integers(1, 2**31 - 1)),
@@ -170,8 +182,8 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
         optional("--command", command),
         optional("--timeout", st.integers(0, 10**6)),
     ),
-    "foundry-byoc": flags(*common(), *foundry()),
-    "foundry-model": flags(
+    "foundry-byoc": foundry_flags(*common(), *foundry()),
+    "foundry-model": foundry_flags(
         *common(),
         *foundry(),
         optional("--uid", st.integers(1, 2**31 - 1)),
