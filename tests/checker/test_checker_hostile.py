@@ -14,7 +14,7 @@ import os
 import resource
 import signal
 import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,16 +199,27 @@ def test_settings_files_found_from_here_are_not_waited_on(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_a_check_is_one_line(tmp_path: Path, signum: int) -> None:
-    # The plain command line skips generator.cli, so it stops the way cli.main does.
-    lines = ["FROM alpine:3.19", "ARG A0=x"] + [f"ARG A{i}=${{A{i - 1}:-x}}" for i in range(1, 40_001)]
-    path = _write(tmp_path, lines)
+    # The plain command line skips generator.cli, so it stops the way cli.main does. The
+    # check is made to last (it says so on stdout, then sleeps), so the signal always
+    # lands mid-check: a real check is too quick to aim a signal at reliably.
+    path = _write(tmp_path, ["FROM alpine:3.19", "USER 5001"])
+    slow_check = (
+        "import sys, time\n"
+        "import generator.check as c\n"
+        "def slow(*a, **k):\n"
+        "    print('checking', flush=True)\n"
+        "    time.sleep(60)\n"
+        "c.check_paths = slow\n"
+        "from generator.entry import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
     proc = subprocess.Popen(
-        [*byoi_command(), "check", path, "--target", "foundry-byoc"],
+        [sys.executable, "-c", slow_check, "check", path, "--target", "foundry-byoc"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.0)  # past start-up (then the handler is in place), well before the end
+    assert proc.stdout is not None and proc.stdout.readline() == "checking\n"
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=BOUND)
     assert proc.returncode == 128 + signum, err
