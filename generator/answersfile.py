@@ -37,7 +37,7 @@ def yaml_scalar(value: Any) -> str:
         return str(value)
     text = str(value)
     if (
-        _PLAIN.match(text)
+        _PLAIN.fullmatch(text)
         and text.lower() not in _NOT_STRINGS
         and ": " not in text
         and " #" not in text
@@ -46,7 +46,9 @@ def yaml_scalar(value: Any) -> str:
         return text
     if text.isprintable():
         return "'" + text.replace("'", "''") + "'"
-    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+    # A JSON string is a valid YAML double-quoted scalar, except that YAML reads JSON's
+    # surrogate pair for a character beyond U+FFFF as two lone surrogates: \U instead.
+    return '"' + "".join(f"\\U{ord(c):08x}" if ord(c) > 0xFFFF else json.dumps(c)[1:-1] for c in text) + '"'
 
 
 def answers_file_text(answers: CommonAnswers) -> str:

@@ -19,11 +19,13 @@ is a file to read).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.inputfile import read_input_text, shown
 from generator.rules import LEVELS, TARGETS
 
 #: The checker's settings file (the answers file ``byoi.yaml`` has no dot).
@@ -32,6 +34,8 @@ PYPROJECT = "pyproject.toml"
 #: Failure thresholds: a level, or ``none`` to never fail.
 THRESHOLDS = (*LEVELS, "none")
 _KEYS = ("target", "ignored", "override", "failure-threshold")
+#: Largest pyproject.toml read (real ones are a few KiB; .byoi.yaml has the YAML bound).
+PYPROJECT_LIMIT = 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -72,44 +76,44 @@ def _codes(value: Any, where: str, known: frozenset[str]) -> list[str]:
     return list(value)
 
 
+def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"{where} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def parse_config(data: Mapping[str, Any], source: Path | None, known_codes: frozenset[str]) -> CheckConfig:
     """Validate a settings mapping (from YAML or TOML) into a :class:`CheckConfig`."""
-    name = str(source) if source is not None else "settings"
-    extra = sorted(set(data) - set(_KEYS))
+    name = shown(source) if source is not None else "settings"
+    extra = sorted(str(k) for k in set(data) - set(_KEYS))
     if extra:
         raise ConfigError(f"{name}: unknown key {extra[0]!r}; known keys: {', '.join(_KEYS)}")
     target = data.get("target")
-    if target is not None and target not in TARGETS:
-        raise ConfigError(f"{name}: target {target!r} is not one of {', '.join(TARGETS)}")
+    if target is not None:
+        target = _choice(target, f"{name}: target", TARGETS)
     ignored = frozenset(_codes(data.get("ignored", []), f"{name}: ignored", known_codes))
     override: dict[str, str] = {}
     raw_override = data.get("override", {}) or {}
     if not isinstance(raw_override, Mapping):
         raise ConfigError(f"{name}: override must map levels to lists of codes, e.g. {{warning: [BY102]}}")
     for level, codes in raw_override.items():
-        if level not in LEVELS:
-            raise ConfigError(f"{name}: override level {level!r} is not one of {', '.join(LEVELS)}")
+        _choice(level, f"{name}: override level", LEVELS)
         for code in _codes(codes, f"{name}: override.{level}", known_codes):
             override[code] = level
-    threshold = data.get("failure-threshold", "error")
-    if threshold not in THRESHOLDS:
-        raise ConfigError(f"{name}: failure-threshold {threshold!r} is not one of {', '.join(THRESHOLDS)}")
-    return CheckConfig(ignored, override, str(threshold), target, source)
+    threshold = _choice(data.get("failure-threshold", "error"), f"{name}: failure-threshold", THRESHOLDS)
+    return CheckConfig(ignored, override, threshold, target, source)
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     from generator.yamlfile import read_mapping
 
-    return read_mapping(path, "", "setting", ConfigError)
+    return read_mapping(path, "settings file", "setting", ConfigError)
 
 
 def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
     """The ``[tool.byoi]`` table, or None when the file has none."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read {path}: {err}") from None
-    if "tool.byoi" not in text and "[tool]" not in text:
+    text = read_input_text(path, "settings file", PYPROJECT_LIMIT, ConfigError)
+    if "tool" not in text or "byoi" not in text:
         return None
     if sys.version_info >= (3, 11):
         import tomllib
@@ -118,12 +122,19 @@ def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path} is not valid TOML: {err}") from None
-    table = data.get("tool", {}).get("byoi")
+        raise ConfigError(f"{shown(path)} is not valid TOML: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown(path)} nests arrays or tables too deeply") from None
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{shown(path)}: tool must be a table ([tool.byoi]), not {type(tool).__name__} {tool!r}")
+    table = tool.get("byoi")
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.byoi] must be a table")
+        raise ConfigError(f"{shown(path)}: [tool.byoi] must be a table")
     return table
 
 
@@ -132,13 +143,20 @@ def has_byoi_table(path: Path) -> bool:
     return _read_pyproject(path) is not None
 
 
-def load_config(path: Path, known_codes: frozenset[str]) -> CheckConfig:
-    """Read settings from ``path`` (``.byoi.yaml``-style YAML, or a ``pyproject.toml``)."""
-    if not path.is_file():
-        raise ConfigError(f"settings file {path} does not exist")
+def load_config(path: Path | str, known_codes: frozenset[str]) -> CheckConfig:
+    """Read settings from ``path`` (``.byoi.yaml``-style YAML, or a ``pyproject.toml``).
+
+    Only a regular file of bounded size is read: a FIFO or a device is refused, never
+    waited on.
+    """
+    if str(path) == "":
+        raise ConfigError("--config: the path is empty; give the settings file's path")
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise ConfigError(f"settings file {shown(path)} does not exist")
     if path.name == PYPROJECT or path.suffix == ".toml":
         table = _read_pyproject(path)
         if table is None:
-            raise ConfigError(f"{path} has no [tool.byoi] table")
+            raise ConfigError(f"{shown(path)} has no [tool.byoi] table")
         return parse_config(table, path, known_codes)
     return parse_config(_read_yaml(path), path, known_codes)

@@ -258,10 +258,9 @@ def _new(args: argparse.Namespace) -> int:
 
     file_values: dict[str, Any] = {}
     file_dir = Path.cwd()
-    if args.config:
-        config = Path(args.config)
-        file_values = load_answers_file(config)
-        file_dir = config.resolve().parent
+    if args.config is not None:
+        file_values = load_answers_file(args.config)
+        file_dir = Path(args.config).resolve().parent
     file_target = file_values.pop("target", None)
     name = args.target or file_target
     if file_target is not None and args.target is not None and file_target != args.target:

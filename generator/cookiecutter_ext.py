@@ -54,7 +54,7 @@ _TEMPLATE_SYNTAX = ("{{", "{%", "{#")
 def parse_project_slug(value: Any) -> str:
     """The project folder's name: one path component, not hidden, no ``/`` or ``..``."""
     text = str(value)
-    if not _SLUG.match(text) or ".." in text:
+    if not _SLUG.fullmatch(text) or ".." in text:
         raise AnswerError(
             f"{PROJECT_SLUG}: {text!r} is not a folder name; use letters, digits, '.', '_' and '-' "
             "(no '/', no '..', not starting with '.' or '-')"

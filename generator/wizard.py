@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import questionary
 from questionary import Choice
 
-from generator.answers import AnswerError, Question, questions
+from generator.answers import AnswerError, Question, parse_answer, questions
 
 if TYPE_CHECKING:
     from generator.targets.base import CommonAnswers, Target
@@ -45,7 +45,7 @@ def _validator(q: Question, *, optional: bool) -> Callable[[str], bool | str]:
         if optional and not text.strip():
             return True
         try:
-            q.option.parse(text)
+            parse_answer(q, text)  # what the flags get: control characters refused too
         except AnswerError as err:
             return f"{q.flag}: {err}"
         return True

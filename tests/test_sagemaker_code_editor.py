@@ -180,7 +180,7 @@ BAD = {
     "extension @ with trailing text": (["--extension", "ms-python.python@1.2.3 beta"], "'1.2.3 beta'"),
     "extension @ twice": (["--extension", "ms-python.python@1.2.3@4.5.6"], "'1.2.3@4.5.6'"),
     "extension @ empty": (["--extension", "ms-python.python@"], "''"),
-    "extension version with newline": (["--extension", "ms-python.python@1.2.3\nRUN id"], "version"),
+    "extension version with newline": (["--extension", "ms-python.python@1.2.3\nRUN id"], "line break"),
     # ADD expands $VAR in its source, so a '$' in a URL would not reach the image as written.
     "extension url with $": (["--extension", "https://example.com/dl/$MAMBA_USER/x.vsix"], "%24"),
     "conda spec with shell": (["--conda-package", "numpy; rm -rf /"], "';'"),

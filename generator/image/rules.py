@@ -482,7 +482,7 @@ def missing_program(ctx: ImageContext) -> Iterator[str]:
             prefix = ctx.image.env.get("MAMBA_ROOT_PREFIX", "/opt/conda")
             path_variable = f"{prefix}/bin:{path_variable or ''}"
         yield from _runnable(ctx, rest[0], f"{what} ({' '.join(argv[: -len(rest)])})", path_variable)
-    if len(rest) >= 2 and _INTERPRETER.match(posixpath.basename(rest[0])) and not rest[1].startswith("-"):
+    if len(rest) >= 2 and _INTERPRETER.fullmatch(posixpath.basename(rest[0])) and not rest[1].startswith("-"):
         script = rest[1]
         if script.startswith("/") or script.endswith((".py", ".sh", ".js")):
             found = ctx.tree.resolve(posixpath.join(ctx.workdir, script))

@@ -27,15 +27,15 @@ MAX_UID = 2**31 - 1
 #: Environment variables ``build.sh`` reads (our names, shown in every README).
 BUILD_ENV = {"registry": "FOUNDRY_REGISTRY", "username": "FOUNDRY_USERNAME", "token": "FOUNDRY_TOKEN"}
 
-_DIGITS = re.compile(r"^[0-9]+$")
+_DIGITS = re.compile(r"[0-9]+")
 # Debian package names (policy 5.6.1), optionally pinned: name=version.
-_APT_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$")
+_APT_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?")
 
 
 def parse_uid(value: Any) -> int:
     """A numeric user id Foundry accepts: digits only, not root (0)."""
     text = str(value).strip()
-    if isinstance(value, bool) or not _DIGITS.match(text):
+    if isinstance(value, bool) or not _DIGITS.fullmatch(text):
         raise AnswerError(
             f"{text!r} is not a numeric user id; Foundry needs a number (a user name can map to root), e.g. "
             f"{FOUNDRY.default_uid}"
@@ -51,7 +51,7 @@ def parse_uid(value: Any) -> int:
 def parse_port(value: Any) -> int:
     """A port Foundry makes available: an integer in its allowed range."""
     text = str(value).strip()
-    if isinstance(value, bool) or not _DIGITS.match(text):
+    if isinstance(value, bool) or not _DIGITS.fullmatch(text):
         raise AnswerError(f"{text!r} is not a port number")
     port = int(text)
     if not FOUNDRY.port_ok(port):
@@ -63,7 +63,7 @@ def parse_port(value: Any) -> int:
 def parse_apt_package(value: Any) -> str:
     """A Debian package name, optionally pinned (``curl`` or ``curl=7.88.1-10+deb12u8``)."""
     text = str(value).strip()
-    if not _APT_PACKAGE.match(text):
+    if not _APT_PACKAGE.fullmatch(text):
         raise AnswerError(
             f"{text!r} is not a Debian package name; use lower-case letters, digits and '+-.', "
             "optionally pinned as name=version"

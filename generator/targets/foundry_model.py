@@ -23,7 +23,7 @@ COLUMN_TYPES = ("str", "int", "float", "bool")
 HEALTH_PATH = "/health"
 PREDICT_PATH = "/predict"
 
-_COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def parse_column(value: Any) -> Column:
     """``NAME:TYPE``, NAME an identifier, TYPE one of :data:`COLUMN_TYPES`."""
     text = str(value).strip()
     name, sep, kind = text.partition(":")
-    if not sep or not _COLUMN_NAME.match(name):
+    if not sep or not _COLUMN_NAME.fullmatch(name):
         raise AnswerError(f"{text!r} is not NAME:TYPE with NAME made of letters, digits and '_' (e.g. text:str)")
     if kind not in COLUMN_TYPES:
         raise AnswerError(f"{text!r}: the type must be one of {', '.join(COLUMN_TYPES)}")

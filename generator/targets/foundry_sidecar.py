@@ -32,7 +32,7 @@ DEFAULT_TIMEOUT = 3600
 #: Seconds between TERM and KILL when the command overruns or the container is stopped.
 KILL_GRACE = 10
 
-_DIGITS = re.compile(r"^[0-9]+$")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_command(value: Any) -> str:
@@ -48,7 +48,7 @@ def parse_command(value: Any) -> str:
 def parse_seconds(value: Any) -> int:
     """A whole number of seconds; 0 means no limit."""
     text = str(value).strip()
-    if isinstance(value, bool) or not _DIGITS.match(text):
+    if isinstance(value, bool) or not _DIGITS.fullmatch(text):
         raise AnswerError(f"{text!r} is not a number of seconds (0 for no limit)")
     return int(text)
 

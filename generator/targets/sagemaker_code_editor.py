@@ -74,7 +74,7 @@ def parse_extension(value: Any) -> Extension:
             # The Dockerfile's ADD would expand $NAME in the URL; %24 is the same URL, kept as is.
             raise AnswerError(f"{text!r}: write '$' in the URL as %24 (ADD would expand $NAMES)")
         name = parsed.path.rsplit("/", 1)[-1]
-        if not _VSIX_NAME.match(name):
+        if not _VSIX_NAME.fullmatch(name):
             raise AnswerError(f"{text!r} does not end in a .vsix file name; give the URL of a .vsix file")
         return Extension(url=text)
     ext_id, at, version = text.partition("@")
