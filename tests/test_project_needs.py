@@ -104,7 +104,7 @@ def test_a_numeric_tag_is_a_tag_not_a_registry_port(tmp_path: Path) -> None:
     """``debian:12`` is Docker Hub's debian at tag 12 (a port belongs to a registry, before a '/')."""
     out = tmp_path / "p"
     run_byoi("new", "foundry-byoc", "-o", str(out), "--no-input", "--base-image", "debian:12", check=True)
-    assert "FROM debian:12\n" in dockerfile(out)
+    assert "ARG BASE_IMAGE=debian:12\n" in dockerfile(out)
     proc = run_byoi(
         "new", "foundry-byoc", "-o", str(tmp_path / "q"), "--no-input", "--base-image", "localhost:5000/app"
     )
