@@ -127,6 +127,23 @@ def serve_once(extensions_dir: Path, user_data_dir: Path, *, scratch: Path, time
     server's log, where those steps print ``Deleted marked for removal extension from
     disk …`` and ``Marked extension as removed …``.
     """
+    for attempt in (1, 2):
+        try:
+            return _serve_once(extensions_dir, user_data_dir, scratch=scratch, timeout=timeout)
+        except _NotStarted:
+            # Seen once in a full CI run: the server stopped logging right after "Session
+            # server listening" and never started Code-OSS, so none of its extension steps
+            # ran. Starting it once more is what a user's restart of the space would do.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _NotStarted(AssertionError):
+    """code-server did not get as far as its extension management."""
+
+
+def _serve_once(extensions_dir: Path, user_data_dir: Path, *, scratch: Path, timeout: float) -> str:
     log_file = scratch / f"serve-{time.monotonic_ns()}.log"
     port = free_port()
     watched = f"Started watching: '{extensions_dir / 'extensions.json'}'"
@@ -155,11 +172,11 @@ def serve_once(extensions_dir: Path, user_data_dir: Path, *, scratch: Path, time
         # code-server starts Code-OSS's server (and its extension management) on the first request.
         while not _answers(f"http://127.0.0.1:{port}/"):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"code-server did not answer:\n{log_file.read_text()}")
+                raise _NotStarted(f"code-server did not answer:\n{log_file.read_text()}")
             time.sleep(0.2)
         while watched not in log_file.read_text(errors="replace"):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"code-server did not start its extension management:\n{log_file.read_text()}")
+                raise _NotStarted(f"code-server did not start its extension management:\n{log_file.read_text()}")
             time.sleep(0.2)
         time.sleep(1.5)
     finally:
