@@ -15,16 +15,19 @@ import posixpath
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.image.archive import Image
-from generator.image.tree import Found, Tree
-from generator.image.users import User, may, resolve_user
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import CODE_EDITOR
 from generator.rules import FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_SIDECAR, LEVELS, SAGEMAKER_CODE_EDITOR, TARGETS
 from generator.rules.base import Context, Hit, Rule
+
+if TYPE_CHECKING:
+    # Only for annotations: ``byoi rules`` imports this module for the rules' documentation,
+    # and the image reader (tarfile, subprocess, dataclasses) is not needed for that.
+    from generator.image.archive import Entry, Image
+    from generator.image.tree import Found, Tree
+    from generator.image.users import User
 
 ALL = frozenset(TARGETS)
 SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR})
@@ -41,22 +44,30 @@ _SHELLS = ("sh", "bash", "dash", "ash", "zsh", "ksh")
 _INTERPRETER = re.compile(r"^(python[0-9.]*|node|perl|ruby|sh|bash|dash)$")
 
 
-@dataclass
 class ImageContext:
     """Everything an image rule may look at, computed once."""
 
-    target: str
-    image: Image
-    tree: Tree
-    memo: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, target: str, image: Image, tree: Tree) -> None:
+        self.target = target
+        self.image = image
+        self.tree = tree
+        self.memo: dict[str, Any] = {}
 
     @property
     def user(self) -> User:
         """The effective user, resolved in the image."""
         if "user" not in self.memo:
+            from generator.image.users import resolve_user
+
             self.memo["user"] = resolve_user(self.tree, str(self.image.runtime.get("User") or ""))
         user: User = self.memo["user"]
         return user
+
+    def may(self, entry: Entry, bits: int) -> bool:
+        """Whether the effective user may read (4) or execute (1) ``entry``."""
+        from generator.image.users import may
+
+        return may(self.user, entry, bits)
 
     @property
     def argv(self) -> list[str]:
@@ -418,7 +429,7 @@ def _runnable(ctx: ImageContext, program: str, what: str, path_variable: str | N
     if found is None or found.entry.kind != "file":
         yield f"{what} runs {program}, which is not {where}: install it, or fix the path"
         return
-    if not may(ctx.user, found.entry, 1):
+    if not ctx.may(found.entry, 1):
         yield f"{what} runs {program} (/{found.path}), which user {_ids(ctx.user)} may not execute: chmod a+rx it"
         return
     yield from _interpreter(ctx, found, program, what, path_variable)
@@ -494,12 +505,12 @@ def _shell_and_tee(ctx: ImageContext) -> Iterator[str]:
     shell = ctx.tree.resolve(FOUNDRY.telemetry_shell)
     if shell is None or shell.entry.kind != "file":
         yield f"no {FOUNDRY.telemetry_shell}"
-    elif not may(ctx.user, shell.entry, 1):
+    elif not ctx.may(shell.entry, 1):
         yield f"{FOUNDRY.telemetry_shell} (/{shell.path}) is not executable by the user"
     tee = ctx.tree.which("tee", ctx.path_variable)
     if tee is None:
         yield "no tee in PATH"
-    elif not may(ctx.user, tee.entry, 1):
+    elif not ctx.may(tee.entry, 1):
         yield f"tee (/{tee.path}) is not executable by the user"
 
 
@@ -661,7 +672,7 @@ def broken_extension(ctx: ImageContext) -> Iterator[str]:
         found = ctx.tree.resolve(f"{path}/package.json")
         if found is None or found.entry.kind != "file":
             yield f"extension {name} has no package.json in {EXTENSIONS_DIR}/{name}: reinstall it"
-        elif not may(ctx.user, found.entry, 4):
+        elif not ctx.may(found.entry, 4):
             yield f"{EXTENSIONS_DIR}/{name}/package.json is not readable by {_ids(ctx.user)}: chmod a+r it"
         elif not _json_object(found.entry.data):
             yield f"{EXTENSIONS_DIR}/{name}/package.json is not a JSON object: reinstall the extension"

@@ -95,10 +95,21 @@ def test_byoi_check_imports_only_the_checker(tmp_path: Path, path: Path) -> None
 
 
 def test_byoi_rules_does_not_build_the_command_line(tmp_path: Path) -> None:
-    # Listing rules needs the rules (image rules, too, may come with their own imports),
-    # not argparse nor the answers, targets and templates of `byoi new`.
+    # Listing rules needs the rules (the image rules' documentation too), not argparse nor
+    # the answers, targets and templates of `byoi new`, nor the image reader.
     modules = imported("rules", cwd=tmp_path)
-    for heavy in ("argparse", "yaml", "jinja2", "cookiecutter", "generator.cli", "generator.answers"):
+    assert "generator.image.rules" in modules
+    for heavy in (
+        "argparse",
+        "yaml",
+        "jinja2",
+        "cookiecutter",
+        "generator.cli",
+        "generator.answers",
+        "generator.image.archive",
+        "tarfile",
+        "dataclasses",
+    ):
         assert heavy not in modules, heavy
     assert not any(m.startswith(("generator.targets", "generator.render")) for m in modules)
 
