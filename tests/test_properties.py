@@ -14,7 +14,7 @@ The seed is fixed (``derandomize``), so CI runs the same examples every time:
 rendered projects included, took 2.5 minutes on the shared 2-core machine, more than
 half of it in hadolint and shellcheck). The long run is::
 
-    BYOI_HYPOTHESIS_EXAMPLES=10000 .venv/bin/pytest tests/test_properties.py -p no:cacheprovider
+    BYOI_HYPOTHESIS_EXAMPLES=10000 .venv/bin/pytest tests/test_properties.py -p no:cacheprovider --timeout 0
 """
 
 from __future__ import annotations
