@@ -87,23 +87,36 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
             "conda_packages": ["numpy=2.1"],
             "extensions": ["ms-python.python@2024.22.2", "https://example.com/dl/vim-1.27.2.vsix"],
             "env": ["GREETING=hello, world"],
+            "ci": "github",
         },
-        {"base": "sagemaker-distribution", "gpu": True, "extensions": ["redhat.vscode-yaml"], "name": "gpu-editor"},
+        {
+            "base": "sagemaker-distribution",
+            "gpu": True,
+            "extensions": ["redhat.vscode-yaml"],
+            "name": "gpu-editor",
+            "ci": "gitlab",
+        },
     ],
     "foundry-sidecar": [
         {},
-        {"mode": "server", "ports": [8081, 9090], "apt_packages": ["jq", "curl"], "command_line": "echo a,b"},
-        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"]},
+        {
+            "mode": "server",
+            "ports": [8081, 9090],
+            "apt_packages": ["jq", "curl"],
+            "command_line": "echo a,b",
+            "ci": "github",
+        },
+        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"], "ci": "gitlab"},
     ],
     "foundry-byoc": [
         {},
-        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"]},
-        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7"},
+        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"], "ci": "github"},
+        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7", "ci": "gitlab"},
     ],
     "foundry-model": [
         {},
-        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001},
-        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment"},
+        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001, "ci": "github"},
+        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment", "ci": "gitlab"},
     ],
 }
 CASES = [(t, i) for t in TARGET_NAMES for i in range(3)]
