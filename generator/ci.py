@@ -35,7 +35,7 @@ def byoi_requirement(version: str = __version__) -> str:
 
 @dataclass(frozen=True)
 class Action:
-    """A GitHub action pinned by commit, with the release tag that commit is."""
+    """A GitHub action pinned by commit, with the release tag that commit is and the repository it is from."""
 
     name: str
     sha: str
@@ -54,25 +54,25 @@ ACTIONS = {
         "actions/checkout",
         "3d3c42e5aac5ba805825da76410c181273ba90b1",
         "v7.0.1",
-        "github.com/actions/checkout tag v7.0.1",
+        "github.com/actions/checkout",
     ),
     "setup_python": Action(
         "actions/setup-python",
         "5fda3b95a4ea91299a34e894583c3862153e4b97",
         "v7.0.0",
-        "github.com/actions/setup-python tag v7.0.0",
+        "github.com/actions/setup-python",
     ),
     "upload_sarif": Action(
         "github/codeql-action/upload-sarif",
         "8aad20d150bbac5944a9f9d289da16a4b0d87c1e",
         "v4.36.2",
-        "github.com/github/codeql-action tag v4.36.2",
+        "github.com/github/codeql-action",
     ),
     "aws_credentials": Action(
         "aws-actions/configure-aws-credentials",
         "e6de054238d6b7531b4efff3b6587d9aade6a06c",
         "v6.2.3",
-        "github.com/aws-actions/configure-aws-credentials tag v6.2.3",
+        "github.com/aws-actions/configure-aws-credentials",
     ),
 }
 
