@@ -220,7 +220,8 @@ def run_github(
     context: dict[str, Any] = {
         "github": event.github(repository, default_branch),
         "vars": dict(variables or {}),
-        "secrets": dict(secrets or {}),
+        # GitHub passes no secrets to a workflow run for a pull request from a fork.
+        "secrets": {} if event.pr_head_repo not in (None, repository) else dict(secrets or {}),
     }
     base_env = {
         "PATH": f"{bin_dir}:{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
