@@ -520,6 +520,16 @@ def test_byoi_upgrade_keeps_the_ci_file_current_and_the_users_edit(tmp_path: Pat
     assert "ubuntu-24.04" not in text
 
 
+def test_byoi_upgrade_gives_an_existing_project_a_pipeline(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    run_byoi("new", "foundry-model", "-o", str(project), "--no-input", check=True)
+    proc = run_byoi("upgrade", str(project), "--ci", "gitlab")
+    assert proc.returncode == 0, proc.stderr
+    assert "added     .gitlab-ci.yml" in proc.stdout
+    run_byoi("new", "foundry-model", "-o", str(tmp_path / "fresh"), "--no-input", "--ci", "gitlab", check=True)
+    assert (project / GITLAB_FILE).read_bytes() == (tmp_path / "fresh" / GITLAB_FILE).read_bytes()
+
+
 def test_check_format_gitlab_is_a_code_quality_report(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM python:3.12.12-slim-bookworm\nEXPOSE 80\nUSER root\n")
@@ -532,7 +542,9 @@ def test_check_format_gitlab_is_a_code_quality_report(tmp_path: Path) -> None:
         assert issue["severity"] in {"info", "minor", "major", "critical", "blocker"}
         assert issue["location"]["path"] == "Dockerfile"
     assert [(i["check_name"], i["location"]["lines"]["begin"]) for i in issues] == [("BY104", 2), ("BY101", 3)]
-    assert issues[0]["severity"] == "blocker"  # an error-level finding, as hadolint maps it
+    # error -> blocker, warning -> major: hadolint's gitlab_codeclimate format
+    # (src/Hadolint/Formatter/Codeclimate.hs, severityText) maps its levels so.
+    assert issues[0]["severity"] == "blocker"
     assert issues[0]["fingerprint"] != issues[1]["fingerprint"]
     # a line added above keeps each finding's identity
     dockerfile.write_text("# a comment\n" + dockerfile.read_text())
