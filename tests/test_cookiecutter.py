@@ -188,10 +188,10 @@ def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tm
         child.expect(name)
     child.expect("Choose from")
     child.sendline("2")  # foundry-sidecar
-    for number in range(1, 15):
-        child.expect(rf"\[{number}/14\]")
+    for number in range(1, 16):
+        child.expect(rf"\[{number}/15\]")
         child.expect(r": $")
-        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest as they are
+        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest (15: ci, last) as they are
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
