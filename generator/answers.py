@@ -64,6 +64,8 @@ class Option:
     boolean: bool = False
     path: bool = False
     when: When | None = None
+    #: Asked after the target's own questions (an advanced setting, such as the CI system).
+    last: bool = False
 
 
 def option(
@@ -77,6 +79,7 @@ def option(
     metavar: str | None = None,
     path: bool = False,
     when: When | None = None,
+    last: bool = False,
 ) -> Any:
     """Declare a dataclass field that is also a question.
 
@@ -84,6 +87,7 @@ def option(
     typed value, raising :class:`AnswerError`. With ``multiple``, the field holds a
     tuple and ``parse`` is applied to each item. ``path`` marks file answers, which an
     answers file gives relative to itself. ``when`` says when the question applies.
+    ``last`` puts the question after the target's own ones in the wizard.
     """
     boolean = isinstance(default, bool)
     if parse is None:
@@ -100,6 +104,7 @@ def option(
         boolean=boolean,
         path=path,
         when=when,
+        last=last,
     )
     if multiple:
         return field(default=tuple(default), metadata={"option": meta})

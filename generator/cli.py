@@ -143,7 +143,12 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     check.add_argument(
         "--target", choices=CHECK_TARGETS, metavar=check_targets, help="platform (default: target: in .byoi.yaml)"
     )
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "gitlab"),
+        default="text",
+        help="output (default: text; gitlab: GitLab code quality)",
+    )
     check.add_argument(
         "--config",
         metavar="FILE",
@@ -169,7 +174,12 @@ def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str,
     )
     check.add_argument("image", metavar="IMAGE", help="image archive, OCI layout folder, or local image reference")
     check.add_argument("--target", choices=targets, metavar=metavar, help="platform (default: target: in .byoi.yaml)")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "gitlab"),
+        default="text",
+        help="output (default: text; gitlab: GitLab code quality)",
+    )
     check.add_argument("--config", metavar="FILE", help="settings, as for byoi check (default: the nearest .byoi.yaml)")
     check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
     check.add_argument(

@@ -126,7 +126,8 @@ def cookiecutter_variables(target: Target) -> dict[str, Any]:
     """
     data: dict[str, Any] = {PROJECT_SLUG: DEFAULT_SLUG}
     prompts: dict[str, str] = {PROJECT_SLUG: "project folder name (created under -o)"}
-    for q in questions(target.answers):
+    # Advanced settings every target shares (``last``) come after the target's own, as in the wizard.
+    for q in sorted(questions(target.answers), key=lambda q: q.option.last):
         if q.option.multiple or q.default is None:
             default = ""
         elif q.option.boolean:

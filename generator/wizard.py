@@ -100,7 +100,8 @@ def ordered(target: Target) -> list[Question]:
     """The target's questions in the order the wizard asks them.
 
     Choices first (they decide what else applies), each question that depends on an
-    answer right after it, then the rest in declaration order.
+    answer right after it, then the rest in declaration order, and last the questions
+    declared ``last`` (advanced settings every target shares, such as the CI system).
     """
     qs = questions(target.answers)
     dependents: dict[str, list[Question]] = {}
@@ -108,7 +109,7 @@ def ordered(target: Target) -> list[Question]:
         if q.option.when is not None:
             dependents.setdefault(q.option.when.name, []).append(q)
     roots = [q for q in qs if q.option.when is None]
-    roots.sort(key=lambda q: 0 if q.option.choices else 1)
+    roots.sort(key=lambda q: 2 if q.option.last else 0 if q.option.choices else 1)
     result: list[Question] = []
     for q in roots:
         result.append(q)

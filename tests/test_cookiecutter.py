@@ -87,23 +87,36 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
             "conda_packages": ["numpy=2.1"],
             "extensions": ["ms-python.python@2024.22.2", "https://example.com/dl/vim-1.27.2.vsix"],
             "env": ["GREETING=hello, world"],
+            "ci": "github",
         },
-        {"base": "sagemaker-distribution", "gpu": True, "extensions": ["redhat.vscode-yaml"], "name": "gpu-editor"},
+        {
+            "base": "sagemaker-distribution",
+            "gpu": True,
+            "extensions": ["redhat.vscode-yaml"],
+            "name": "gpu-editor",
+            "ci": "gitlab",
+        },
     ],
     "foundry-sidecar": [
         {},
-        {"mode": "server", "ports": [8081, 9090], "apt_packages": ["jq", "curl"], "command_line": "echo a,b"},
-        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"]},
+        {
+            "mode": "server",
+            "ports": [8081, 9090],
+            "apt_packages": ["jq", "curl"],
+            "command_line": "echo a,b",
+            "ci": "github",
+        },
+        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"], "ci": "gitlab"},
     ],
     "foundry-byoc": [
         {},
-        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"]},
-        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7"},
+        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"], "ci": "github"},
+        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7", "ci": "gitlab"},
     ],
     "foundry-model": [
         {},
-        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001},
-        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment"},
+        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001, "ci": "github"},
+        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment", "ci": "gitlab"},
     ],
 }
 CASES = [(t, i) for t in TARGET_NAMES for i in range(3)]
@@ -175,10 +188,10 @@ def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tm
         child.expect(name)
     child.expect("Choose from")
     child.sendline("2")  # foundry-sidecar
-    for number in range(1, 15):
-        child.expect(rf"\[{number}/14\]")
+    for number in range(1, 16):
+        child.expect(rf"\[{number}/15\]")
         child.expect(r": $")
-        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest as they are
+        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest (15: ci, last) as they are
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

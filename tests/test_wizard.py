@@ -66,13 +66,16 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
     answer(child, r"conda-package #2", "")
     answer(child, r"extension #1", "ms-python.python")
     answer(child, r"extension #2", "")
+    # The CI system, an advanced setting every target shares, comes after the target's own questions.
+    child.expect("ci: CI pipeline to write")
+    child.send(DOWN + ENTER)  # github
     answer(child, r"output folder", CLEAR + "wiz")
     child.expect("byoi will write this sagemaker-code-editor project")
     child.expect("Write it")
     child.send("y")
     assert finish(child) == 0
     flags = ["--base", "sagemaker-distribution", "--gpu", "--name", "wiz-editor", "--pip-package", "pkg[extra]>=1,<2"]
-    flags += ["--conda-package", "numpy=2.1", "--extension", "ms-python.python"]
+    flags += ["--conda-package", "numpy=2.1", "--extension", "ms-python.python", "--ci", "github"]
     run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
     assert files(tmp_path / "wiz") == files(tmp_path / "flags")
     # its answers file gives the same project again
@@ -102,6 +105,8 @@ def test_foundry_project_with_a_rejected_value_asked_again(tmp_path: Path) -> No
     child.send(ENTER)
     answer(child, "command: command the sidecar runs", "")
     answer(child, "timeout: seconds", "")
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)  # none, the default
     child.expect("Write it")
     child.send("y")
     assert finish(child) == 0
@@ -137,6 +142,8 @@ def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
     child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
     for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1", r"port #1", r"apt-package #1"):
         answer(child, prompt, "")
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)
     child.expect("Write it")
     child.send("n")
     child.expect("nothing written")
@@ -183,6 +190,8 @@ def test_answers_that_fail_together_are_explained_and_asked_again(tmp_path: Path
     answer(child, "uid: numeric user id", CLEAR + "7001")  # a valid uid, but not the one BYOC runs as
     for prompt in (r"port #1", r"apt-package #1"):
         answer(child, prompt, "")
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)
     child.expect(r"--uid 7001: bring-your-own-container transforms run as user 5001 exactly")
     # every question again, the answers so far as defaults
     for prompt in ("name: image", "image-tag: tag", r"pip-package #1", r"env #1", r"ca-cert #1", "base-image: base"):
@@ -191,6 +200,8 @@ def test_answers_that_fail_together_are_explained_and_asked_again(tmp_path: Path
     for prompt in (r"port #1", r"apt-package #1"):
         answer(child, prompt, "")
     child.expect("telemetry")
+    child.send(ENTER)
+    child.expect("ci: CI pipeline to write")
     child.send(ENTER)
     child.expect("Write it")
     child.send("y")

@@ -18,6 +18,7 @@ from generator.answers import (
     parse_tag,
     questions,
 )
+from generator.ci import CI_SYSTEMS, pipeline_context
 
 
 def _plain(value: Any) -> Any:
@@ -55,6 +56,12 @@ class CommonAnswers:
         metavar="FILE",
         path=True,
     )
+    ci: str = option(
+        "none",
+        "CI pipeline to write: github (.github/workflows/image.yml), gitlab (.gitlab-ci.yml) or none",
+        choices=CI_SYSTEMS,
+        last=True,
+    )
 
     def check(self) -> None:
         """Checks spanning several answers; subclasses extend it."""
@@ -75,6 +82,7 @@ class CommonAnswers:
         ctx["byoi_version"] = __version__
         ctx["ca_cert_files"] = cacerts.project_names(self.ca_certs)
         ctx["ca"] = {"image_dir": cacerts.IMAGE_DIR, "bundle": cacerts.SYSTEM_BUNDLE}
+        ctx["pipeline"] = pipeline_context()
         return ctx
 
     def to_file(self) -> dict[str, Any]:
