@@ -58,7 +58,12 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         help="answers file (YAML, e.g. a project's byoi.yaml); flags override it",
     )
     parser.add_argument(
-        "--force", action="store_true", default=default or False, help="write into a non-empty folder, replacing files"
+        "--force",
+        action="store_true",
+        default=default or False,
+        help="write into a folder that has files: files byoi wrote and you did not change are updated; a file you "
+        "changed (or byoi did not write) is kept, and byoi's new version of it, if different, is written beside it as "
+        "NAME.byoi-new",
     )
     parser.add_argument(
         "--no-input",

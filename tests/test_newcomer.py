@@ -1,0 +1,67 @@
+"""What a newcomer reads: the help says what byoi does, the project's README is true however it was written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support import REPO, run_byoi
+
+COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
+
+
+def cookiecutter(out: Path, target: str, *answers: str) -> subprocess.CompletedProcess[str]:
+    """The real cookiecutter command on one of the repository's templates, with a home of its own."""
+    home = out.parent / "home"
+    home.mkdir(exist_ok=True)
+    return subprocess.run(
+        [COOKIECUTTER, "--no-input", str(REPO / "templates" / target), "-o", str(out), *answers],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "HOME": str(home)},
+    )
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_force_help_says_what_force_does(tmp_path: Path) -> None:
+    help_text = one_line(run_byoi("new", "foundry-byoc", "--help", check=True).stdout)
+    # What --force does, as the README's "Writes, the record and upgrades" section states it.
+    assert "replacing files" not in help_text
+    assert "a file you changed (or byoi did not write) is kept" in help_text
+    assert "byoi's new version of it, if different, is written beside it as NAME.byoi-new" in help_text
+    assert "files byoi wrote and you did not change are updated" in help_text
+    # ... and it is what byoi does: an edited file kept, byoi's version beside it, the rest updated
+    out = tmp_path / "p"
+    run_byoi("new", "foundry-byoc", "-o", str(out), "--no-input", check=True)
+    (out / "README.md").write_text("mine\n")
+    run_byoi("new", "foundry-byoc", "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0", check=True)
+    assert (out / "README.md").read_text() == "mine\n"
+    assert "0.2.0" in (out / "README.md.byoi-new").read_text()
+    assert "image_tag: 0.2.0" in (out / "byoi.yaml").read_text()  # an untouched file updated
+
+
+def test_the_readme_on_byoi_record_is_true_for_a_project_cookiecutter_wrote(tmp_path: Path) -> None:
+    proc = cookiecutter(tmp_path / "cc", "foundry-byoc", "name=readme-check")
+    assert proc.returncode == 0, proc.stderr
+    project = next((tmp_path / "cc").iterdir())
+    readme = one_line((project / "README.md").read_text())
+    # the words issue 20 asks for: byoi new and upgrade keep .byoi/, a cookiecutter project gets it at its first upgrade
+    assert "`byoi new` and `byoi upgrade` keep `.byoi/` here" in readme
+    assert "A project cookiecutter wrote has no `.byoi/` yet: its first `byoi upgrade` writes it." in readme
+    assert "`.byoi/` records what byoi wrote here" not in readme
+    # ... which is so: none now, one after the first upgrade, which says why there was none
+    assert not (project / ".byoi").exists()
+    upgraded = run_byoi("upgrade", str(project))
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "(cookiecutter wrote it, or a byoi from before the record)" in upgraded.stderr
+    assert (project / ".byoi" / "record.json").is_file()
+    # and byoi new writes it from the start
+    run_byoi("new", "foundry-byoc", "-o", str(tmp_path / "byoi"), "--no-input", check=True)
+    assert (tmp_path / "byoi" / ".byoi" / "record.json").is_file()
