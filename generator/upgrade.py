@@ -104,8 +104,9 @@ def load(directory: Path) -> Loaded:
     target = TARGETS[name]
     if record is None:
         notes.append(
-            f"{directory} has no record of what byoi wrote (cookiecutter wrote it, or a byoi from before the record): the base of the merge is "
-            f"its {ANSWERS_FILE} rendered by this byoi, so changes in byoi's own templates since then are not "
+            f"{directory} has no record of what byoi wrote (cookiecutter wrote it, or a byoi from before the "
+            f"record): the base of the merge is its {ANSWERS_FILE} rendered by this byoi, so changes in byoi's own "
+            "templates since then are not "
             "applied to files you kept; the record is written now"
         )
     return Loaded(out, record, target, values, notes, migrated)

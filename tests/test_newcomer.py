@@ -65,3 +65,24 @@ def test_the_readme_on_byoi_record_is_true_for_a_project_cookiecutter_wrote(tmp_
     # and byoi new writes it from the start
     run_byoi("new", "foundry-byoc", "-o", str(tmp_path / "byoi"), "--no-input", check=True)
     assert (tmp_path / "byoi" / ".byoi" / "record.json").is_file()
+
+
+def test_a_new_option_takes_its_place_in_the_asking_order_from_its_declaration() -> None:
+    # Options other work adds (a --ci flag, a new target's answers) are placed by what they declare, with no
+    # change to the ordering: undeclared means advanced; a section without a rank comes after the ranked ones.
+    from dataclasses import dataclass
+
+    from generator.answers import CONTENTS, KIND, asking_order, option
+    from generator.targets.foundry_common import FoundryAnswers
+
+    @dataclass(frozen=True)
+    class Extended(FoundryAnswers):
+        ci: bool = option(False, "write a CI workflow")
+        flavour: str = option("a", "flavour", choices=("a", "b"), group=KIND)
+        models: tuple[str, ...] = option((), "model to bundle", multiple=True, group=CONTENTS)
+
+    names = [q.name for q in asking_order(Extended)]
+    assert names[0] == "flavour"
+    assert names.index("apt_packages") < names.index("pip_packages") < names.index("models") < names.index("name")
+    assert names[-1] == "ci"
+    assert names.index("image_tag") < names.index("env") < names.index("ca_certs") < names.index("base_image")

@@ -8,6 +8,9 @@ from typing import Any, ClassVar
 
 from generator import __version__, cacerts
 from generator.answers import (
+    CONTENTS,
+    IDENTITY,
+    RANK_PIP_PACKAGES,
     EnvVar,
     build_answers,
     option,
@@ -33,8 +36,8 @@ class CommonAnswers:
 
     target: ClassVar[str] = ""
 
-    name: str = option("my-image", "image (and project) name", parse_name)
-    image_tag: str = option("0.1.0", "tag of the built image; never 'latest'", parse_tag, metavar="TAG")
+    name: str = option("my-image", "image (and project) name", parse_name, group=IDENTITY)
+    image_tag: str = option("0.1.0", "tag of the built image; never 'latest'", parse_tag, metavar="TAG", group=IDENTITY)
     pip_packages: tuple[str, ...] = option(
         (),
         "pip requirement to install (repeatable)",
@@ -42,6 +45,8 @@ class CommonAnswers:
         flag="--pip-package",
         multiple=True,
         metavar="SPEC",
+        group=CONTENTS,
+        rank=RANK_PIP_PACKAGES,
     )
     env: tuple[EnvVar, ...] = option(
         (), "environment variable baked into the image (repeatable)", parse_env, multiple=True, metavar="KEY=VALUE"
