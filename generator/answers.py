@@ -87,6 +87,12 @@ class Option:
     group: str = ADVANCED
     rank: int = RANK_DEFAULT
 
+    @property
+    def one_item_help(self) -> str:
+        """The help for one item of the answer: without "repeatable", which only the flags are
+        (the wizard asks one item at a time, cookiecutter takes a list)."""
+        return self.help.replace(" (repeatable)", "").replace("(repeatable; ", "(")
+
 
 def option(
     default: Any,

@@ -175,13 +175,16 @@ def cookiecutter_variables(target: Target) -> dict[str, Any]:
             default = str(q.default)
         data[q.name] = default
         hint = ""
-        if q.option.choices:
+        if q.option.path:
+            # files byoi new copies into the project; plain cookiecutter cannot (answers_from_cookiecutter)
+            hint = " (only with byoi new, which copies the files in: leave empty)"
+        elif q.option.choices:
             hint = f" ({'|'.join(q.option.choices)})"
         elif q.option.boolean:
             hint = " (yes|no)"
         elif q.option.multiple:
             hint = ' (JSON list, e.g. ["a", "b"])'
-        prompts[q.name] = q.option.help.replace(" (repeatable)", "") + hint
+        prompts[q.name] = q.option.one_item_help + hint
         if q.name == "name":
             # The folder right after the name it defaults to (cookiecutter asks in this order).
             data[PROJECT_SLUG] = DEFAULT_SLUG

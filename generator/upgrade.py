@@ -92,7 +92,10 @@ def load(directory: Path) -> Loaded:
     elif record is not None:
         values = dict(record.answers)
     else:
-        raise AnswerError(f"{directory} has no {ANSWERS_FILE}: not a project byoi wrote (or name its folder)")
+        raise AnswerError(
+            f"{directory} has no {ANSWERS_FILE}, so it is not a project byoi or its cookiecutter templates wrote; "
+            "give the project's folder: byoi upgrade DIR"
+        )
     written_by = record.byoi_version if record is not None else "0"
     if _version(written_by) > _version(__version__):
         raise AnswerError(f"{directory} was written by byoi {written_by}, newer than this byoi {__version__}")

@@ -88,7 +88,7 @@ def _ask_many(q: Question, current: list[str]) -> list[str]:
     validate = _validator(q, optional=True)
     while True:
         text = questionary.text(
-            f"{label} #{len(items) + 1}: {q.option.help.replace(' (repeatable)', '')} (empty: done)",
+            f"{label} #{len(items) + 1}: {q.option.one_item_help} (empty: done)",
             validate=validate,
         ).unsafe_ask()
         if not text.strip():

@@ -86,3 +86,60 @@ def test_a_new_option_takes_its_place_in_the_asking_order_from_its_declaration()
     assert names.index("apt_packages") < names.index("pip_packages") < names.index("models") < names.index("name")
     assert names[-1] == "ci"
     assert names.index("image_tag") < names.index("env") < names.index("ca_certs") < names.index("base_image")
+
+
+# --- the same kind of slip elsewhere (issue 20: "read every help text and every error message") ---
+
+
+def test_a_boolean_default_is_shown_as_its_flag_not_as_python_true_or_false() -> None:
+    sagemaker = one_line(run_byoi("new", "sagemaker-code-editor", "--help", check=True).stdout)
+    foundry = one_line(run_byoi("new", "foundry-byoc", "--help", check=True).stdout)
+    assert "(default: --no-gpu)" in sagemaker
+    assert "(default: --telemetry)" in foundry
+    assert "(default: False)" not in sagemaker + foundry and "(default: True)" not in sagemaker + foundry
+
+
+def test_new_target_help_lists_the_answers_in_the_wizard_order() -> None:
+    from test_wizard import ORDER
+
+    for target, order in ORDER.items():
+        help_text = run_byoi("new", target, "--help", check=True).stdout.split("answers (in the order", 1)[1]
+        listed = [
+            line.split()[0].removeprefix("--").rstrip(",") for line in help_text.splitlines()[1:] if line[2:4] == "--"
+        ]
+        assert [f for f in listed if f in order] == order  # conditional questions included where they apply
+
+
+def test_an_unknown_flag_points_at_the_help_that_lists_the_flags(tmp_path: Path) -> None:
+    proc = run_byoi("new", "foundry-byoc", "-o", str(tmp_path / "p"), "--colour", "blue")
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        "byoi new foundry-byoc: error: unrecognized arguments: --colour blue (see 'byoi new foundry-byoc --help')\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+    # and byoi new's own help says where the answers are
+    assert "byoi new TARGET --help" in one_line(run_byoi("new", "--help", check=True).stdout)
+
+
+def test_upgrade_help_does_not_claim_the_declared_defaults(tmp_path: Path) -> None:
+    # byoi upgrade keeps the project's answers: "default: my-code-editor" would be false for every other project
+    help_text = one_line(run_byoi("upgrade", "--help", check=True).stdout)
+    assert "(default: my-code-editor)" not in help_text and "(default: 0.1.0)" not in help_text
+    assert "a flag not given keeps the answer in byoi.yaml" in help_text
+    # and a folder that is not a project says what to do
+    proc = run_byoi("upgrade", str(tmp_path))
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.endswith("give the project's folder: byoi upgrade DIR\n")
+        and "(or name its folder)" not in proc.stderr
+    )
+
+
+def test_cookiecutter_prompts_speak_of_one_list_and_say_what_needs_byoi() -> None:
+    import json
+
+    for target in ("sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"):
+        prompts = json.loads((REPO / "templates" / target / "cookiecutter.json").read_text())["__prompts__"]
+        # a cookiecutter answer is one JSON list, never "repeatable"; no byoi option named (-o, --flags)
+        assert not [p for p in prompts.values() if "repeatable" in p or " -o" in p or "--" in p]
+        assert prompts["ca_certs"].endswith("(only with byoi new, which copies the files in: leave empty)")
