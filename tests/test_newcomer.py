@@ -143,3 +143,19 @@ def test_cookiecutter_prompts_speak_of_one_list_and_say_what_needs_byoi() -> Non
         # a cookiecutter answer is one JSON list, never "repeatable"; no byoi option named (-o, --flags)
         assert not [p for p in prompts.values() if "repeatable" in p or " -o" in p or "--" in p]
         assert prompts["ca_certs"].endswith("(only with byoi new, which copies the files in: leave empty)")
+
+
+def test_every_target_including_new_ones_asks_in_the_issue_order() -> None:
+    # Holds for whatever targets exist (one added later too): name and tag after the contents, conda before
+    # pip before extensions, env then CA certificates then the base image override after the name and tag.
+    from generator.answers import asking_order
+    from generator.targets import TARGETS
+
+    for target in TARGETS.values():
+        names = [q.name for q in asking_order(target.answers)]
+        at = {n: i for i, n in enumerate(names)}
+        contents = [n for n in ("apt_packages", "conda_packages", "pip_packages", "extensions") if n in at]
+        assert [at[n] for n in contents] == sorted(at[n] for n in contents), target.name
+        assert all(at[n] < at["name"] for n in contents), target.name
+        assert at["name"] + 1 == at["image_tag"], target.name
+        assert at["image_tag"] < at["env"] < at["ca_certs"] < at["base_image"], target.name
