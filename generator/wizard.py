@@ -70,7 +70,7 @@ def _ask_one(q: Question, current: Any) -> Any:
         return _ask_many(q, [str(item) for item in current or ()])
     optional = q.default is None
     text = questionary.text(
-        f"{label}: {opt.help}{' (empty: none)' if optional else ''}",
+        f"{label}: {opt.help}{' (empty: not set)' if optional else ''}",
         default="" if current is None else str(current),
         validate=_validator(q, optional=optional),
     ).unsafe_ask()

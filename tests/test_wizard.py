@@ -66,7 +66,8 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
     answer(child, "image-tag: tag", "")
     answer(child, r"env #1", "")
     answer(child, r"ca-cert #1", "")
-    answer(child, "base-image: full base image", "")
+    # an optional answer left empty is not set (here: the pinned default base), not "none"
+    answer(child, r"base-image: full base image reference, overriding the pinned default \(empty: not set\)", "")
     answer(child, r"output folder", CLEAR + "wiz")
     child.expect("byoi will write this sagemaker-code-editor project")
     child.expect("left at their defaults: image-tag \\(0.1.0\\), env, ca-cert, base-image\r\n")
