@@ -13,9 +13,16 @@ before it writes anything (generating). The extension reads that context there a
 
 - refuses any answer that holds ``{{``, ``{%`` or ``{#``: cookiecutter renders answers
   given as extra context or defaults as Jinja templates while prompting, so this is the
-  earliest point at which a value can be refused before it is executed;
+  earliest point at which a value can be refused before it is executed. The one
+  exception is ``project_slug``'s own default (:data:`DEFAULT_SLUG`), which renders the
+  name through :func:`checked_answer`: the project's folder is named after it, as
+  cookiecutter templates do, once the name has passed its checks;
 - before writing, validates every answer with the target's own parsers and checks
-  (one-line message, exit status 2, nothing written).
+  (one-line message, exit status 2, nothing written), naming each answer by its
+  variable (:func:`in_variable_terms`), as cookiecutter's prompts do.
+
+The variables come in the order the wizard asks them (:func:`generator.answers.asking_order`),
+``project_slug`` right after ``name``.
 
 Lists (packages, extensions, env, ports) are JSON lists, e.g.
 ``pip_packages='["pkg[extra]>=1,<2", "httpx"]'``, so items can hold commas; a

@@ -5,8 +5,11 @@ same that give the flags and the answers-file keys: the help text is the questio
 choices become select lists, booleans yes/no questions, repeatable answers are asked one
 at a time, and each answer goes through the option's own parse function, so a rejected
 value shows the flag's message and is asked again. A question whose ``when`` does not
-hold is not asked; it comes right after the answer it depends on. Only this module
-imports questionary (and so prompt_toolkit); the non-interactive path never loads it.
+hold is not asked; it comes right after the answer it depends on. The order is the
+options' sections (:data:`generator.answers.GROUPS`: the base and its flavour, the
+contents, name and tag, the advanced settings), and the summary names the answers left at
+their defaults. Only this module imports questionary (and so prompt_toolkit); the
+non-interactive path never loads it.
 """
 
 from __future__ import annotations
