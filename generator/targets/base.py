@@ -8,6 +8,11 @@ from typing import Any, ClassVar
 
 from generator import __version__, cacerts
 from generator.answers import (
+    ADVANCED,
+    CONTENTS,
+    IDENTITY,
+    RANK_LAST,
+    RANK_PIP_PACKAGES,
     EnvVar,
     build_answers,
     option,
@@ -34,8 +39,8 @@ class CommonAnswers:
 
     target: ClassVar[str] = ""
 
-    name: str = option("my-image", "image (and project) name", parse_name)
-    image_tag: str = option("0.1.0", "tag of the built image; never 'latest'", parse_tag, metavar="TAG")
+    name: str = option("my-image", "image (and project) name", parse_name, group=IDENTITY)
+    image_tag: str = option("0.1.0", "tag of the built image; never 'latest'", parse_tag, metavar="TAG", group=IDENTITY)
     pip_packages: tuple[str, ...] = option(
         (),
         "pip requirement to install (repeatable)",
@@ -43,6 +48,8 @@ class CommonAnswers:
         flag="--pip-package",
         multiple=True,
         metavar="SPEC",
+        group=CONTENTS,
+        rank=RANK_PIP_PACKAGES,
     )
     env: tuple[EnvVar, ...] = option(
         (), "environment variable baked into the image (repeatable)", parse_env, multiple=True, metavar="KEY=VALUE"
@@ -60,7 +67,8 @@ class CommonAnswers:
         "none",
         "CI pipeline to write: github (.github/workflows/image.yml), gitlab (.gitlab-ci.yml) or none",
         choices=CI_SYSTEMS,
-        last=True,
+        group=ADVANCED,
+        rank=RANK_LAST,
     )
 
     def check(self) -> None:
