@@ -20,17 +20,14 @@ from generator.platforms import foundry
 #: The answer's choices; ``none`` writes no CI file.
 CI_SYSTEMS = ("none", "github", "gitlab")
 
-#: Where CI installs byoi from: the README's install section installs byoi from a clone of
-#: its git repository, so CI installs the release tag ``v<version>`` of that repository,
-#: the version that wrote the project. One value: change the URL here to your byoi mirror.
-#: (example.com is reserved, RFC 2606: until it is set, the install fails loudly rather
-#: than fetching code from an unknown host.)
-BYOI_REPOSITORY = "https://git.example.com/byoi/byoi.git"
-
-
-def byoi_requirement(version: str = __version__) -> str:
-    """The pip requirement CI installs byoi with: the tag of ``version`` in :data:`BYOI_REPOSITORY`."""
-    return f"byoi @ git+{BYOI_REPOSITORY}@v{version}"
+#: The pipeline's install of byoi, in a shell line: the release tag ``v<version>`` (the version that
+#: wrote the project) of the byoi git repository the team installs byoi from, which the CI variable
+#: ``BYOI_REPOSITORY`` names (byoi is installed from a clone of its repository, README). An unset
+#: variable stops the job with this line's message rather than fetching from a guessed host.
+BYOI_INSTALL = (
+    'pip install "byoi @ git+${BYOI_REPOSITORY:?set the CI variable BYOI_REPOSITORY to the git URL of '
+    'your byoi repository (README.md, CI)}@v${BYOI_VERSION}"'
+)
 
 
 @dataclass(frozen=True)
@@ -91,8 +88,7 @@ GITLAB_REPORT = "gl-code-quality-report.json"
 def pipeline_context() -> dict[str, Any]:
     """The values every CI template reads, as ``answers().pipeline``."""
     return {
-        "byoi_requirement": byoi_requirement(),
-        "byoi_repository": BYOI_REPOSITORY,
+        "byoi_install": BYOI_INSTALL,
         "actions": {key: action.as_dict() for key, action in ACTIONS.items()},
         "runner": GITHUB_RUNNER,
         "python_version": PYTHON_VERSION,

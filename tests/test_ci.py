@@ -49,6 +49,7 @@ PINS = {
 SECRET = "s3cr3t-foundry-token"
 ECR = "111122223333.dkr.ecr.us-east-1.amazonaws.com/team-image"
 VARIABLES = {
+    "BYOI_REPOSITORY": "https://git.example.com/team/byoi.git",
     "FOUNDRY_REGISTRY": "registry.example.com",
     "FOUNDRY_USERNAME": "ci-user",
     "AWS_ROLE_ARN": "arn:aws:iam::111122223333:role/ci-push",
@@ -279,9 +280,13 @@ def test_byoi_is_installed_at_the_version_that_wrote_the_project(
     for target in TARGETS:
         project = projects[(target, ci)]
         text = (project / CI_FILES[ci]).read_text()
-        requirement = re.search(r'BYOI_REQUIREMENT: "([^"]+)"', text)
-        assert requirement is not None
-        assert re.fullmatch(rf"byoi @ git\+https://\S+\.git@v{re.escape(version)}", requirement.group(1))
+        pinned = re.search(r'BYOI_VERSION: "([^"]+)"', text)
+        assert pinned is not None and pinned.group(1) == version
+        # the install line takes the release tag of that version from the repository the team names
+        installs = [line for line in text.splitlines() if "pip install" in line and "byoi @" in line]
+        assert installs, text
+        for line in installs:
+            assert "byoi @ git+${BYOI_REPOSITORY:?" in line and '}@v${BYOI_VERSION}"' in line, line
         assert json.loads((project / ".byoi" / "record.json").read_text())["byoi_version"] == version
 
 
@@ -387,6 +392,22 @@ def played(tmp_path: Path, projects: dict[tuple[str, str], Path]) -> Any:
         return project, tmp_path / "bin", env
 
     return prepare
+
+
+def test_github_installs_byoi_from_the_repository_the_team_names_and_stops_without_it(
+    played: Any, tmp_path: Path
+) -> None:
+    project, bin_dir, env = played("foundry-byoc", "github")
+    event = Event("push", "refs/heads/main")
+    run = run_github(project, event, bin_dir, variables=VARIABLES, secrets={"FOUNDRY_TOKEN": SECRET}, env=env)
+    assert run.jobs == {"check": "success", "push": "success"}, run.output
+    tag = f"v{byoi_version()}"
+    installs = [c for c in calls(tmp_path / "calls") if c.startswith("pip install byoi @")]
+    assert installs and set(installs) == {f"pip install byoi @ git+https://git.example.com/team/byoi.git@{tag}"}
+    unset = {k: v for k, v in VARIABLES.items() if k != "BYOI_REPOSITORY"}
+    run = run_github(project, event, bin_dir, variables=unset, secrets={"FOUNDRY_TOKEN": SECRET}, env=env)
+    assert run.jobs["check"] == "failure", run.output
+    assert "set the CI variable BYOI_REPOSITORY" in run.output
 
 
 @pytest.mark.parametrize("target", TARGETS)
