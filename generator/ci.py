@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator import __version__
 from generator.platforms import foundry
 
 #: The answer's choices; ``none`` writes no CI file.
