@@ -231,6 +231,15 @@ def test_image_extensions_load_across_image_versions_with_code_server(code_serve
     assert {f"{i}@{v}" for i, v in IMAGE_V3} - set(seen[-1][1]) == {"test.gamma@1.0.0"}
 
 
+def test_image_extensions_load_across_image_versions_with_the_standin_server(tmp_path: Path) -> None:
+    """The same scenario with the hand-written stand-in server (fast: no code-server), so that a
+    broken link function fails the fast suite; the test below proves the stand-in gives
+    code-server's results for it."""
+    seen = run_scenario(tmp_path, LINK_FUNCTION, StandinServer(tmp_path / "scratch"))
+    assert [(step, loaded) for step, loaded, _ in seen] == EXPECTED, seen
+    assert not [line for _, _, lines in seen for line in lines if "test.alpha" in line or "test.beta" in line], seen
+
+
 @pytest.mark.slow
 def test_standin_server_treats_the_scenario_as_code_server_does(
     code_server_run: tuple[Path, Run], tmp_path: Path
