@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import codeoss
 import pytest
+from support import run_byoi
 
 REPO = Path(__file__).resolve().parent.parent
 LINK_FUNCTION = REPO / "templates" / "_partials" / "link-image-extensions.sh"
@@ -338,3 +340,15 @@ def test_the_entry_added_to_extensions_json_is_one_code_oss_1_90_and_1_100_keep(
         "relativeLocation": "Test.Alpha-1.0.0",
         "metadata": {"source": "vsix"},
     }
+
+
+def test_the_generated_readme_names_the_versions_proven_here(tmp_path: Path) -> None:
+    """The project README says which Code-OSS versions the linking is proven on: exactly the
+    code-server versions this module runs the scenario on."""
+    out = tmp_path / "project"
+    run_byoi("new", "sagemaker-code-editor", "-o", str(out), "--no-input", check=True)
+    readme = " ".join((out / "README.md").read_text().split())
+    named = re.findall(r"code-server (\d+\.\d+\.\d+) \(Code-OSS (\d+\.\d+)", readme)
+    named += re.findall(r"and (\d+\.\d+\.\d+) \(Code-OSS (\d+\.\d+)\)", readme)
+    # code-server 4.X.Y carries Code-OSS 1.X (its --version: "4.90.3 ... with Code 1.90.2").
+    assert sorted(named) == sorted((v, "1." + v.split(".")[1]) for v in codeoss.VERSIONS), readme
