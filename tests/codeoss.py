@@ -200,9 +200,15 @@ def _serve_once(extensions_dir: Path, user_data_dir: Path, *, scratch: Path, tim
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise _NotStarted(f"code-server did not answer:\n{log_file.read_text()}")
             time.sleep(0.2)
+        asked = time.monotonic()
         while watched not in log_file.read_text(errors="replace"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise _NotStarted(f"code-server did not start its extension management:\n{log_file.read_text()}")
+            if time.monotonic() - asked > 10:
+                # Seen with 4.90.3 on a loaded machine (about one start in ten): the first
+                # answer came, Code-OSS never started. A browser asks again; so does this.
+                _answers(f"http://127.0.0.1:{port}/")
+                asked = time.monotonic()
             time.sleep(0.2)
         time.sleep(1.5)
     finally:
