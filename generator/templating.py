@@ -80,7 +80,7 @@ def _rendered(ctx: Context) -> dict[str, Any]:
     given = cc.get("_byoi")
     if given:
         return dict(given)
-    from generator.cookiecutter_ext import answers_from_cookiecutter
+    from generator.cookiecutter_answers import answers_from_cookiecutter
 
     return render_data(answers_from_cookiecutter(cc))
 
