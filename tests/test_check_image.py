@@ -151,6 +151,31 @@ def test_user_name_is_resolved_through_the_images_own_passwd(tmp_path: Path) -> 
     assert "IM402" in codes(check(unknown, "sagemaker-code-editor")[1])
 
 
+def test_numeric_user_without_a_group_takes_the_group_of_its_passwd_entry(tmp_path: Path) -> None:
+    """``USER 1000`` names no group: the engine runs the container with the group the image's
+    ``/etc/passwd`` gives uid 1000, and with group 0 when uid 1000 has no entry there (Docker's USER
+    reference: "When the user doesn't have a primary group then the image ... will be run with the
+    root group"; runc's libcontainer/user, which podman and docker use, reads the passwd entry's gid)."""
+    # The base's passwd has sagemaker-user:x:1000:100: the container runs as 1000:100, what Studio needs.
+    listed = docker_archive(tmp_path / "listed.tar", sagemaker_config(user="1000"), sagemaker_layers())
+    assert check(listed, "sagemaker-code-editor") == (0, [])
+    # The same uid whose passwd entry has group 1000: it runs as 1000:1000.
+    passwd = File(
+        "etc/passwd", b"root:x:0:0::/root:/bin/sh\nsagemaker-user:x:1000:1000::/home/sagemaker-user:/bin/sh\n"
+    )
+    own_group = docker_archive(tmp_path / "own.tar", sagemaker_config(user="1000"), sagemaker_layers(passwd))
+    found = check(own_group, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM403"] and "runs as 1000:1000" in found[0]["message"]
+    # No entry for uid 1000 at all: group 0.
+    no_entry = docker_archive(
+        tmp_path / "none.tar",
+        sagemaker_config(user="1000"),
+        sagemaker_layers(File("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")),
+    )
+    found = check(no_entry, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM403"] and "runs as 1000:0" in found[0]["message"]
+
+
 def test_foundry_refuses_root_and_names(tmp_path: Path) -> None:
     root = docker_archive(tmp_path / "root.tar", model_config(user=""), model_layers())
     status, found = check(root, "foundry-model")
