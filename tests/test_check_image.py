@@ -432,6 +432,50 @@ def test_files_readable_through_the_users_groups(tmp_path: Path) -> None:
         assert codes(found) == ["IM416"] and "is not readable by 1000:100" in found[0]["message"], user
 
 
+@pytest.mark.engine
+@pytest.mark.slow
+def test_users_resolve_to_what_the_engine_gives_the_container(tmp_path: Path) -> None:
+    """What the hand-made archives above rely on: check-image resolves ``User`` to the uid, gid and
+    groups podman gives the container (read with ``id`` inside it), for each form of ``USER``."""
+    import subprocess
+    import uuid
+
+    import engine
+
+    from generator.image.archive import read_image
+    from generator.image.rules import keep
+    from generator.image.tree import Tree
+    from generator.image.users import resolve_user
+
+    engine.require_engine()
+    engine.ensure_standin_images()
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {engine.BASE_IMAGE}\n"
+        # Debian has users (100) and staff (50); u1000 is in staff as a supplementary group.
+        "RUN useradd --uid 1000 --gid 100 --groups staff --no-create-home u1000\n"
+    )
+    image = f"localhost/byoi-test/check-image-users:{uuid.uuid4().hex[:8]}"
+    try:
+        engine.build(tmp_path, image)
+        env = engine.engine_env()
+        tree = Tree(read_image(image, keep, env=env, engine="podman").layers)
+        for user in ("1000", "u1000", "1000:100", "1000:staff", "u1000:users", "1002", "0"):
+            proc = subprocess.run(
+                ["podman", "run", "--rm", "--user", user, image, "sh", "-c", "id -u; id -g; id -G"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+            uid, gid, groups = proc.stdout.splitlines()
+            resolved = resolve_user(tree, user)
+            assert (resolved.uid, resolved.gid) == (int(uid), int(gid)), user
+            assert {resolved.gid, *resolved.groups} == {int(g) for g in groups.split()}, user
+    finally:
+        engine.remove_image(image)
+
+
 # --------------------------------------------------------------------------- output and errors
 
 
