@@ -7,7 +7,8 @@ listens on the host port the fake engine published for its container port
 reachable, as with a real engine. Volumes are in ``$FAKE_VOLUMES`` ({destination: source}).
 
     python3 fake_image.py code-editor [--port N] [--status N] [--login] [--read-only-home]
-                                      [--extensions A,B] [--wipe-extensions] [--exit]
+                                      [--extensions A,B] [--wipe-extensions] [--replace-listing]
+                                      [--mark-removed user|baked] [--reset-settings] [--exit]
     python3 fake_image.py model [--port N] [--health-status N] [--predict-status N] [--predict-body TEXT]
     python3 fake_image.py sidecar-server [--port N]
     python3 fake_image.py sidecar-flags [--done-early] [--never-done] [--ignore-close] [--exit]
@@ -82,17 +83,34 @@ def code_editor(opts: argparse.Namespace) -> None:
         listing = extensions / "extensions.json"
         # Code-OSS builds extensions.json from a scan of the folder only when it is missing.
         scanned = [
-            {"identifier": {"id": p.parent.name.rsplit("-", 1)[0]}, "relativeLocation": p.parent.name}
+            {
+                "identifier": {"id": p.parent.name.rsplit("-", 1)[0]},
+                "relativeLocation": p.parent.name,
+            }
             for p in sorted(extensions.glob("*/package.json"))
         ]
         entries = json.loads(listing.read_text()) if listing.exists() else scanned
         for name in opts.extensions.split(","):
             (extensions / name).mkdir(exist_ok=True)
             if not any(e.get("relativeLocation") == name for e in entries):
-                entries.append({"identifier": {"id": name.rsplit("-", 1)[0]}, "relativeLocation": name})
+                entries.append(
+                    {
+                        "identifier": {"id": name.rsplit("-", 1)[0]},
+                        "relativeLocation": name,
+                    }
+                )
+        if opts.replace_listing:
+            entries = [e for e in entries if e["relativeLocation"] in opts.extensions.split(",")]
         listing.write_text(json.dumps(entries))
+    if opts.mark_removed:
+        # What Code-OSS does to extensions it takes for removed: marks them in .obsolete (and
+        # deletes them at a later start).
+        baked = set(opts.extensions.split(",")) if opts.extensions else set()
+        names = [p.name for p in extensions.iterdir() if p.is_dir()] if extensions.exists() else []
+        marked = [n for n in names if (n in baked) == (opts.mark_removed == "baked")]
+        (extensions / ".obsolete").write_text(json.dumps({n: True for n in marked}))
     settings = data / "data" / "User" / "settings.json"
-    if not settings.exists():
+    if not settings.exists() or opts.reset_settings:
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text("{}")
     if opts.read_only_home:
@@ -116,11 +134,17 @@ def code_editor(opts: argparse.Namespace) -> None:
 def model(opts: argparse.Namespace) -> None:
     class Handler(Quiet):
         def do_GET(self) -> None:
-            self.reply(opts.health_status if self.path == "/health" else 404, b'{"status": "ok"}')
+            self.reply(
+                opts.health_status if self.path == "/health" else 404,
+                b'{"status": "ok"}',
+            )
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.reply(opts.predict_status if self.path == "/predict" else 404, opts.predict_body.encode())
+            self.reply(
+                opts.predict_status if self.path == "/predict" else 404,
+                opts.predict_body.encode(),
+            )
 
     serve(opts.port, Handler)
 
@@ -158,6 +182,9 @@ def main() -> None:
     editor.add_argument("--read-only-home", action="store_true")
     editor.add_argument("--extensions", default="")
     editor.add_argument("--wipe-extensions", action="store_true")
+    editor.add_argument("--replace-listing", action="store_true")
+    editor.add_argument("--mark-removed", choices=("user", "baked"))
+    editor.add_argument("--reset-settings", action="store_true")
     editor.add_argument("--exit", action="store_true")
     served = sub.add_parser("model")
     served.add_argument("--port", type=int, default=8080)
@@ -170,9 +197,12 @@ def main() -> None:
     for switch in ("--done-early", "--never-done", "--ignore-close", "--exit"):
         flags.add_argument(switch, action="store_true")
     opts = parser.parse_args()
-    {"code-editor": code_editor, "model": model, "sidecar-server": sidecar_server, "sidecar-flags": sidecar_flags}[
-        opts.behaviour
-    ](opts)
+    {
+        "code-editor": code_editor,
+        "model": model,
+        "sidecar-server": sidecar_server,
+        "sidecar-flags": sidecar_flags,
+    }[opts.behaviour](opts)
 
 
 if __name__ == "__main__":

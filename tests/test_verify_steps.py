@@ -242,20 +242,29 @@ def test_upgrade_keeps_the_users_things_and_brings_the_new_extensions(podman: Fa
     assert run.calls.count(["stop", "-t", "10", option(started(run.calls)[0], "--name")[0]]) == 1
 
 
-def test_upgrade_to_an_image_that_wipes_the_home_extensions_fails(podman: FakePodman) -> None:
+@pytest.mark.parametrize(
+    ("switches", "step", "detail"),
+    [
+        (["--wipe-extensions"], KEPT, "byoi-verify.user-extension-1.0.0 is gone from the home's extensions folder"),
+        (["--replace-listing"], KEPT, "extensions.json no longer lists byoi-verify.user-extension-1.0.0"),
+        (["--mark-removed", "user"], KEPT, ".obsolete marks byoi-verify.user-extension-1.0.0 as removed"),
+        (["--reset-settings"], KEPT, "settings.json lost byoi.verify.userSetting"),
+        ([], BROUGHT, "not in the home (or not listed in extensions.json): a.one-1.0.0"),
+        (["--mark-removed", "baked"], BROUGHT, ".obsolete marks a.one-1.0.0 as removed"),
+    ],
+    ids=["wipes", "replaces-listing", "marks-user-removed", "resets-settings", "not-linked", "marks-own-removed"],
+)
+def test_upgrade_to_an_image_that_loses_something_fails(
+    podman: FakePodman, switches: list[str], step: str, detail: str
+) -> None:
+    """The old image's user added an extension and a setting; the new image bakes in a.one-1.0.0.
+    Each new image here breaks one of them at its start."""
     old = editor(podman, "localhost/fake/editor:old")
-    new = editor(podman, "localhost/fake/editor:wipes", "--wipe-extensions")
+    links = ["--extensions", "a.one-1.0.0"] if switches else []
+    new = editor(podman, "localhost/fake/editor:bad", *links, *switches, baked=("a.one-1.0.0",))
     run = podman.verify(new, "sagemaker-code-editor", "--upgrade-from", old)
-    assert run.status == 1 and run.steps[KEPT] is False, run.output
-    assert "is gone from the home's extensions folder" in run.failure(KEPT)
-
-
-def test_upgrade_to_an_image_that_does_not_bring_its_extensions_fails(podman: FakePodman) -> None:
-    old = editor(podman, "localhost/fake/editor:old")
-    new = editor(podman, "localhost/fake/editor:unlinked", baked=("a.one-1.0.0",))
-    run = podman.verify(new, "sagemaker-code-editor", "--upgrade-from", old)
-    assert run.status == 1 and run.steps[BROUGHT] is False, run.output
-    assert "a.one-1.0.0" in run.failure(BROUGHT)
+    assert run.status == 1 and run.steps[step] is False, run.output
+    assert detail in run.failure(step)
 
 
 def test_upgrade_from_an_old_image_that_does_not_start_stops_there(podman: FakePodman) -> None:
