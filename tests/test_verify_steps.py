@@ -86,7 +86,7 @@ class FakePodman:
     ) -> str:
         """A fake image: its config, its files (a shell, tee, baked extensions) and what it runs."""
         rootfs = self.root / "images" / str(len(self.images))
-        for folder in ("bin", "usr/bin", "app", "home/sagemaker-user", EDITOR_EXTENSIONS.lstrip("/")):
+        for folder in ("bin", "usr/bin", "app", workdir.lstrip("/"), EDITOR_EXTENSIONS.lstrip("/")):
             (rootfs / folder).mkdir(parents=True, exist_ok=True)
         if shell:
             (rootfs / "bin" / "sh").symlink_to("/bin/sh")
@@ -210,10 +210,11 @@ def test_a_server_that_does_not_answer_as_studio_needs_fails(
     assert WORKDIR not in run.steps  # nothing to check in a space that does not start
 
 
-def test_working_folder_outside_the_home_fails(podman: FakePodman) -> None:
-    run = podman.verify(editor(podman, workdir="/app"), "sagemaker-code-editor")
+@pytest.mark.parametrize("workdir", ["/app", "/home/sagemaker-user-old"])
+def test_working_folder_outside_the_home_fails(podman: FakePodman, workdir: str) -> None:
+    run = podman.verify(editor(podman, workdir=workdir), "sagemaker-code-editor")
     assert run.status == 1 and run.steps[WORKDIR] is False, run.output
-    assert run.failure(WORKDIR) == "the working folder is /app"
+    assert run.failure(WORKDIR) == f"the working folder is {workdir}"
 
 
 def test_a_home_the_user_cannot_write_fails(podman: FakePodman) -> None:
