@@ -12,6 +12,7 @@ reachable, as with a real engine. Volumes are in ``$FAKE_VOLUMES`` ({destination
     python3 fake_image.py model [--port N] [--health-status N] [--predict-status N] [--predict-body TEXT]
     python3 fake_image.py sidecar-server [--port N]
     python3 fake_image.py sidecar-flags [--done-early] [--never-done] [--ignore-close] [--exit]
+    python3 fake_image.py idle
 """
 
 from __future__ import annotations
@@ -172,6 +173,12 @@ def sidecar_flags(opts: argparse.Namespace) -> None:
         time.sleep(0.1)
 
 
+def idle(opts: argparse.Namespace) -> None:
+    ready()
+    while True:
+        time.sleep(60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="behaviour", required=True)
@@ -196,12 +203,14 @@ def main() -> None:
     flags = sub.add_parser("sidecar-flags")
     for switch in ("--done-early", "--never-done", "--ignore-close", "--exit"):
         flags.add_argument(switch, action="store_true")
+    sub.add_parser("idle")
     opts = parser.parse_args()
     {
         "code-editor": code_editor,
         "model": model,
         "sidecar-server": sidecar_server,
         "sidecar-flags": sidecar_flags,
+        "idle": idle,
     }[opts.behaviour](opts)
 
 

@@ -389,3 +389,79 @@ def test_model_without_an_exposed_port_fails(podman: FakePodman) -> None:
     run = podman.verify(foundry(podman, "localhost/fake/model:noport", ["model"]), "foundry-model")
     assert run.status == 1 and run.steps["the model exposes its port"] is False, run.output
     assert started(run.calls) == []
+
+
+# --------------------------------------------------------------------------- the fake against podman
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_the_fake_answers_the_commands_verify_sends_as_podman_does(podman: FakePodman, tmp_path: Path) -> None:
+    """What the tests above rely on: for the commands verify sends, the fake's answers are podman's,
+    on a real image built like the fake one (its config, its user, its home volume, which the
+    container's user may or may not write)."""
+    import uuid
+
+    import engine
+
+    from generator.image.verify import _IDS_SCRIPT
+
+    engine.require_engine()
+    engine.ensure_standin_images()
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {engine.BASE_IMAGE}\n"
+        "RUN useradd --uid 1000 --gid 100 --no-create-home u1000\n"
+        f"WORKDIR {HOME}\nENV PORT=9090\nEXPOSE 8080 9090\nUSER 1000:100\n"
+        'CMD ["sleep", "600"]\n'
+    )
+    image = f"localhost/byoi-test/fake-podman-check:{uuid.uuid4().hex[:8]}"
+    podman.image(image, ["idle"], user="1000:100", workdir=HOME, ports=("8080/tcp", "9090/tcp"), env=("PORT=9090",))
+    fake_env = {**os.environ, "PATH": f"{podman.bin}:{os.environ['PATH']}", "FAKE_PODMAN_DIR": str(podman.root)}
+
+    def answers(env: dict[str, str]) -> list[Any]:
+        def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["podman", *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False
+            )
+
+        name = f"byoi-verify-{uuid.uuid4().hex[:12]}"
+        home = Path(tempfile.mkdtemp(prefix="byoi-verify-"))
+        seen: list[Any] = []
+        try:
+            os.chown(home, 1000, 100)
+            inspected = json.loads(run("image", "inspect", image).stdout)[0]
+            config = inspected["Config"]
+            seen.append((inspected["Os"], inspected["Architecture"], sorted(config["ExposedPorts"])))
+            seen.append(("PORT=9090" in config["Env"], config["WorkingDir"], config["User"]))
+            seen.append(run("image", "inspect", f"{image}-missing").returncode)
+            ids = run("run", "--rm", "--entrypoint", "/bin/sh", image, "-c", _IDS_SCRIPT)
+            seen.append((ids.returncode, ids.stdout.split()))
+            tee = run(
+                "run", "--rm", "--interactive", "--entrypoint", "/bin/sh", image, "-c", "set -a && tee -a", stdin="x\n"
+            )
+            seen.append((tee.returncode, tee.stdout))
+            started = run("run", "--detach", "--name", name, "--user", "1000:100", "--volume", f"{home}:{HOME}", image)
+            seen.append((started.returncode, run("inspect", "--format", "{{.State.Running}}", name).stdout.strip()))
+            write = ["exec", name, "/bin/sh", "-c", "pwd && touch .byoi-verify && rm .byoi-verify"]
+            writable = run(*write)
+            seen.append((writable.returncode, writable.stdout.strip()))
+            home.chmod(0o555)
+            read_only = run(*write)
+            seen.append((read_only.returncode != 0, read_only.stdout.strip()))
+            run("stop", "-t", "2", name)
+            seen.append(run("inspect", "--format", "{{.State.Running}}", name).stdout.strip())
+            seen.append(run("wait", name).stdout.strip().lstrip("-").isdigit())
+            seen.append(run("rm", "--force", name).returncode)
+            return seen
+        finally:
+            run("rm", "--force", name)
+            home.chmod(0o755)
+            shutil.rmtree(home, ignore_errors=True)
+
+    try:
+        engine.build(tmp_path, image)
+        real = answers(engine.engine_env())
+        assert real[5] == (0, "true") and real[6] == (0, HOME) and real[7] == (True, HOME)  # what verify needs
+        assert answers(fake_env) == real
+    finally:
+        engine.remove_image(image)
