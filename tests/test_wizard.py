@@ -155,6 +155,32 @@ def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_bad_answer_is_refused_at_its_question_with_the_flags_message(tmp_path: Path) -> None:
+    """Each answer goes through its option's own check as it is typed: a bad one is refused right
+    there, with the message the flag gives, and the same question stays open (not left to the end)."""
+    flags = ["--name", "b", "--base-image", "debian:12.8-slim", "--uid", "5001", "--telemetry"]
+    child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
+    for prompt in (r"apt-package #1", r"pip-package #1"):
+        answer(child, prompt, "")
+    answer(child, "image-tag: tag", CLEAR + "latest")
+    # The refusal comes before the next question is asked.
+    assert child.expect([r"--image-tag: 'latest' is refused", r"env #1"]) == 0
+    child.send(CLEAR + "1.0.0" + ENTER)
+    for prompt in (r"env #1", r"ca-cert #1"):
+        answer(child, prompt, "")
+    answer(child, r"port #1", "80")  # a repeatable answer is checked item by item
+    assert child.expect([r"--port: port 80 is outside 1024-65535", r"port #2", r"ci: CI pipeline"]) == 0
+    child.send(CLEAR + ENTER)
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)
+    child.expect("Write it")
+    assert "image_tag: 1.0.0" in (child.before or "")
+    child.send("n")
+    child.expect("nothing written")
+    assert finish(child) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_without_a_terminal_nothing_is_asked_and_a_missing_answer_names_its_flag(tmp_path: Path) -> None:
     proc = run_byoi("new", "foundry-byoc", cwd=tmp_path)
     assert proc.returncode == 2
