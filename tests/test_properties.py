@@ -441,7 +441,9 @@ def settings_file(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, raw
 
 
-@pytest.mark.parametrize("target", ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"])
+@pytest.mark.parametrize(
+    "target", ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
+)
 def test_the_checker_survives_random_and_mutated_input(target: str, tmp_path: Path) -> None:
     counter = iter(range(10**9))
 
