@@ -9,6 +9,7 @@ from ``docs/platform-facts.md`` ("A fourth way: compute modules") and Palantir's
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import signal
@@ -18,12 +19,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import run_byoi
+from support import REPO, run_byoi
 
 from generator.computemodule.runtime import Runtime
 
@@ -88,6 +94,14 @@ def module(app: Path) -> Iterator[tuple[Runtime, subprocess.Popen[bytes]]]:
             yield runtime, proc
         finally:
             _stop(proc)
+
+
+def test_the_sdk_tested_here_is_the_one_the_image_installs(app: Path) -> None:
+    """The test extra pins the SDK these tests run; the generated Dockerfile must pin the same."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    pins = [p for p in pyproject["project"]["optional-dependencies"]["test"] if p.startswith("foundry-compute-modules")]
+    assert len(pins) == 1 and pins[0] in (app.parent / "Dockerfile").read_text()
+    assert importlib.metadata.version("foundry-compute-modules") == pins[0].split("==")[1]
 
 
 def test_the_runtime_gives_every_variable_the_sdk_requires() -> None:

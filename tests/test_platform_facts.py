@@ -425,6 +425,23 @@ def test_compute_module_installs_the_pinned_sdk_and_starts_itself(projects: dict
     assert values(projects[name], "EXPOSE") == []
 
 
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        # A compute module polls its runtime and listens on no port (platform-facts.md, "A fourth way").
+        (["--port", "8080"], "--port"),
+        # The SDK is installed with pip: Debian's own python3 refuses pip installs (PEP 668).
+        (["--base-image", "debian:bookworm-20241111-slim"], "foundry-compute-modules"),
+    ],
+    ids=["port", "base without python"],
+)
+def test_compute_module_refuses_what_cannot_work(tmp_path: Path, args: list[str], needle: str) -> None:
+    proc = run_byoi("new", "foundry-compute-module", "-o", str(tmp_path / "p"), "--no-input", *args)
+    assert proc.returncode == 2 and needle in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2, proc.stderr
+    assert not (tmp_path / "p").exists()
+
+
 @pytest.mark.parametrize("name", SIDECARS)
 def test_sidecar_readme_names_the_library(projects: dict[str, Path], name: str) -> None:
     assert f"`{SIDECAR_LIBRARY}`" in (projects[name] / "README.md").read_text()
