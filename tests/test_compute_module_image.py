@@ -154,6 +154,25 @@ def test_an_image_whose_entrypoint_exits_fails_at_the_schemas_and_after(
     assert seen["the image is linux/amd64"] is True
 
 
+def test_an_image_that_ignores_sigterm_fails_only_the_stop(built: tuple[Path, str], tmp_path: Path) -> None:
+    """Without app.py's handler, python3 as PID 1 ignores SIGTERM (platform-facts.md): the engine kills it."""
+    project, image = built
+    broken = f"{image.rsplit(':', 1)[0]}-noterm:0.1.0"
+    app = (project / "app.py").read_text()
+    assert "    signal.signal(signal.SIGTERM, _stop)\n" in app
+    (tmp_path / "app.py").write_text(app.replace("    signal.signal(signal.SIGTERM, _stop)\n", ""))
+    (tmp_path / "Dockerfile").write_text(f"FROM {image}\nCOPY app.py /app/app.py\n")
+    engine.build(tmp_path, broken, base="")
+    try:
+        proc = verify(broken, "sigterm-ignored")
+    finally:
+        engine.remove_image(broken)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    seen = steps(proc.stdout)
+    assert seen[SIGTERM] is False and "SIGTERM was ignored" in proc.stdout
+    assert all(seen[step] for step in (SCHEMAS, ADD, HELLO, MALFORMED, FIFTY))
+
+
 def test_test_local_sh_runs_verify_against_the_local_runtime(built: tuple[Path, str]) -> None:
     """The generated test-local.sh, as a user runs it (byoi on PATH, DOCKER=podman)."""
     project, _ = built

@@ -8,15 +8,15 @@ on loopback, with the Python standard library only (``ssl``, ``http.server``, th
 - a throwaway CA and a server certificate for ``localhost``/``127.0.0.1``, made with the
   ``openssl`` command (Python's ``ssl`` cannot make certificates), valid for one day;
 - the auth token file: its raw text is the ``Module-Auth-Token`` header the SDK sends
-  (``internal_query_client.py``, "iqc", 0.34.0, lines 87-90: read, not stripped), so it is
+  (``internal_query_client.py``, "iqc", 0.34.0, lines 88-90: read, not stripped), so it is
   written without a trailing newline; a request with another token is answered 401;
 - ``POST`` schemas: a JSON list of ``{functionName, inputs, output}``, checked, kept;
 - ``POST`` restart notification: answered 200 with a JSON list of the job ids dropped
-  from the queue (iqc:300-305: anything else, five times, and the module exits);
+  from the queue (iqc:289-317: anything else, five times, and the module exits);
 - ``GET`` job, long-polling: 200 with ``{"computeModuleJobV1": {jobId, queryType, query}}``
-  or 204 when no job came within the poll time (iqc:139-148);
+  or 204 when no job came within the poll time (iqc:144-158);
 - ``POST`` result to ``<result path>/<jobId>``: a JSON body (chunked when streamed),
-  answered 204 (iqc:190-196). A result for a job never handed out, or a second result for
+  answered 204 (iqc:194-210). A result for a job never handed out, or a second result for
   one job, is refused (409) and recorded as a problem.
 
 What is checked is recorded in :attr:`Runtime.problems`, so a caller (``byoi verify``, the
@@ -50,7 +50,7 @@ JOB_PATH = "/interactive-module/api/internal-query/job"
 RESULTS_PATH = "/interactive-module/api/internal-query/results"
 SCHEMAS_PATH = "/interactive-module/api/internal-query/schemas"
 RESTART_PATH = "/interactive-module/api/internal-query/restart-notification"
-#: The header every request of the module carries (iqc:94-101).
+#: The header every request of the module carries (iqc:95-102).
 TOKEN_HEADER = "Module-Auth-Token"
 #: The host name the module is told (Palantir's older page: "always localhost"); the certificate names it.
 HOST_NAME = "localhost"

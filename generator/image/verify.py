@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import CODE_EDITOR
@@ -48,6 +48,9 @@ from generator.rules import (
     SAGEMAKER_CODE_EDITOR,
     TARGETS,
 )
+
+if TYPE_CHECKING:
+    from generator.computemodule.runtime import Runtime
 
 #: The space name verify injects (Studio injects the real one).
 SPACE_NAME = "byoi-verify"
@@ -585,7 +588,7 @@ def _compute_module(run: _Run, image: str, timeout: float) -> None:
         runtime.stop()
 
 
-def _module_steps(run: _Run, runtime: Any, image: str, timeout: float) -> None:
+def _module_steps(run: _Run, runtime: Runtime, image: str, timeout: float) -> None:
     env = runtime.env(RUNTIME_MOUNT)
     # Host network: the container reaches the runtime on loopback, as Foundry's module reaches its own.
     options = ["--network", "host", "--volume", f"{runtime.folder}:{RUNTIME_MOUNT}:ro"]
@@ -641,7 +644,7 @@ def _module_steps(run: _Run, runtime: Any, image: str, timeout: float) -> None:
         if not (isinstance(got, dict) and ({"exception", "error"} & got.keys())):
             raise _StepFailed(f"add {json.dumps(bad)} answered {json.dumps(got)[:200]}, not an error")
         message = str(got.get("exception") or got.get("error"))
-        detail.append(f"answered an error ({message.splitlines()[0][:80]})")
+        detail.append(f"answered an error ({message.split(': Traceback')[0].splitlines()[0][:80]})")
         after = call("add", {"x": 1, "y": 1})
         if after != 2:
             raise _StepFailed(f"the next job, add 1 + 1, answered {json.dumps(after)[:200]}")
