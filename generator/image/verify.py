@@ -282,6 +282,8 @@ def _start_space(run: _Run, image: str, home: Path, timeout: float, label: str) 
     port, publish = _publish(CODE_EDITOR.port)
     env = {CODE_EDITOR.app_type_env: CODE_EDITOR.app_type_default, "SAGEMAKER_SPACE_NAME": SPACE_NAME}
     options = [*publish, "--user", f"{CODE_EDITOR.uid}:{CODE_EDITOR.gid}", "--volume", f"{home}:{CODE_EDITOR.home}"]
+    # podman passes the host's proxy variables on: the runtime is on loopback, never behind a proxy.
+    env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
     for key, value in env.items():
         options += ["--env", f"{key}={value}"]
     base = f"/{CODE_EDITOR.app_type_default.lower()}/{CODE_EDITOR.app_name}/"
@@ -592,6 +594,8 @@ def _module_steps(run: _Run, runtime: Runtime, image: str, timeout: float) -> No
     env = runtime.env(RUNTIME_MOUNT)
     # Host network: the container reaches the runtime on loopback, as Foundry's module reaches its own.
     options = ["--network", "host", "--volume", f"{runtime.folder}:{RUNTIME_MOUNT}:ro"]
+    # podman passes the host's proxy variables on: the runtime is on loopback, never behind a proxy.
+    env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
     for key, value in env.items():
         options += ["--env", f"{key}={value}"]
     name: str | None = None
