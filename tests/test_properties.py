@@ -191,6 +191,14 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
         repeated("--input-column", column),
         repeated("--output-column", column),
     ),
+    # No --port (a compute module listens on none), and only Python bases: the SDK is pip-installed.
+    "foundry-compute-module": flags(
+        *common(),
+        repeated("--apt-package", apt_package),
+        st.sampled_from([[], ["--no-telemetry"], ["--telemetry"]]),
+        optional("--base-image", st.sampled_from(["python:3.12-slim-bookworm", "python:3.11.9-bookworm"])),
+        optional("--uid", st.integers(1, 2**31 - 1)),
+    ),
 }
 
 
