@@ -1,4 +1,4 @@
-"""``byoi new foundry-sidecar|foundry-byoc|foundry-model``: what they write, and what they refuse.
+"""``byoi new foundry-sidecar|foundry-byoc|foundry-model|foundry-compute-module``: what they write and refuse.
 
 The supported combinations are the answers in MATRIX below; each is written to an answers
 file, rendered with the real command, snapshotted whole, and checked with the real
