@@ -103,12 +103,14 @@ def test_compute_module_through_the_wizard_equals_the_flags(tmp_path: Path) -> N
     answer(child, r"apt-package #1", "")
     child.expect("telemetry")
     child.send(ENTER)
+    child.expect("ci: CI pipeline to write")
+    child.send(DOWN * 2 + ENTER)  # gitlab
     answer(child, r"output folder", CLEAR + "wiz")
     child.expect("byoi will write this foundry-compute-module project")
     child.expect("Write it")
     child.send("y")
     assert finish(child) == 0
-    flags = ["--name", "wiz-module", "--pip-package", "numpy==2.1.3", "--uid", "7001"]
+    flags = ["--name", "wiz-module", "--pip-package", "numpy==2.1.3", "--uid", "7001", "--ci", "gitlab"]
     run_byoi("new", "foundry-compute-module", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
     assert files(tmp_path / "wiz") == files(tmp_path / "flags")
 
