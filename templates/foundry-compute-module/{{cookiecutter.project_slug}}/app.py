@@ -45,7 +45,7 @@ def _stop(signum, frame):
     SIGTERM: without a handler the module would ignore it and be killed after the grace
     period. The main process stops the SDK's worker processes (which inherited this
     handler and leave at once) and exits with os._exit: a normal exit would run the SDK's
-    pool clean-up, which can wait forever on a worker, and the at-exit hook that the SDK's
+    pool clean-up, which byoi saw hang on a busy worker, and the at-exit hook that the SDK's
     @function decorator registers, which starts polling again.
     """
     if os.getpid() != _MAIN_PID:
