@@ -92,15 +92,16 @@ def test_compute_module_through_the_wizard_equals_the_flags(tmp_path: Path) -> N
     child.expect("target: what to write")
     child.send(DOWN * 4 + ENTER)  # the fifth target
     child.expect("foundry-compute-module")
+    answer(child, r"apt-package #1", "")
+    answer(child, r"pip-package #1", "numpy==2.1.3")
+    answer(child, r"pip-package #2", "")
     answer(child, "name: image", CLEAR + "wiz-module")
     answer(child, "image-tag: tag", "")
-    answer(child, r"pip-package #1", "numpy==2.1.3")
-    for prompt in (r"pip-package #2", r"env #1", r"ca-cert #1", "base-image: base image"):
+    for prompt in (r"env #1", r"ca-cert #1", "base-image: base image"):
         answer(child, prompt, "")
     answer(child, "uid: numeric user id", CLEAR + "0")
     child.expect(r"--uid: 0 is root")  # refused as the flag refuses it, and asked again
     child.send(CLEAR + "7001" + ENTER)
-    answer(child, r"apt-package #1", "")
     child.expect("telemetry")
     child.send(ENTER)
     child.expect("ci: CI pipeline to write")
@@ -287,6 +288,12 @@ ORDER = {
         "apt-package", "pip-package", "input-column", "output-column",
         "name", "image-tag",
         "env", "ca-cert", "base-image", "uid", "port", "telemetry", "ci",
+    ],
+    # A compute module listens on no port: no such question.
+    "foundry-compute-module": [
+        "apt-package", "pip-package",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "uid", "telemetry", "ci",
     ],
 }  # fmt: skip
 # A question's label as questionary draws it: "? " (maybe styled), then "label: " or "label #1: ".

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, option, parse_name
+from generator.answers import IDENTITY, AnswerError, option, parse_name
 from generator.platforms import foundry
 from generator.targets.base import Target
 from generator.targets.base_images import known_base
@@ -32,7 +32,7 @@ class ComputeModuleAnswers(FoundryAnswers):
     user_name: ClassVar[str] = "module"
     needs_shell_because: ClassVar[str] = "this image needs: its user is created and the SDK installed with RUN steps"
 
-    name: str = option("my-compute-module", "image (and project) name", parse_name)
+    name: str = option("my-compute-module", "image (and project) name", parse_name, group=IDENTITY)
     # Not a question: a compute module polls Foundry's runtime and listens on no port.
     ports: tuple[int, ...] = ()
 
