@@ -185,6 +185,21 @@ def test_foundry_refuses_root_and_names(tmp_path: Path) -> None:
     assert codes(found) == ["IM404"] and "USER 5001" in found[0]["message"]
 
 
+def test_compute_module_images_meet_foundrys_rules_and_must_start_themselves(tmp_path: Path) -> None:
+    """Compute modules are Foundry containers (platform-facts.md, "A fourth way"): the container rules apply,
+    and Foundry gives the container no command, so the image must start the module itself."""
+
+    def module(**kw: Any) -> Path:
+        values: dict[str, Any] = {"user": "5001", "cmd": ["python3", "/app/app.py"], "workdir": "/app"}
+        layers = [debian_base(), [folder("app"), File("app/app.py", b"print('polling')\n")]]
+        return docker_archive(tmp_path / f"{len(list(tmp_path.iterdir()))}.tar", config(**{**values, **kw}), layers)
+
+    assert check(module(), "foundry-compute-module") == (0, [])
+    assert codes(check(module(user=""), "foundry-compute-module")[1]) == ["IM404"]
+    assert codes(check(module(architecture="arm64"), "foundry-compute-module")[1]) == ["IM401"]
+    assert codes(check(module(cmd=None), "foundry-compute-module")[1]) == ["IM409"]
+
+
 def test_arm64_config_is_caught(tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "arm.tar", model_config(architecture="arm64"), model_layers())
     status, found = check(image, "foundry-model")

@@ -25,13 +25,14 @@ from generator.cookiecutter_ext import (
 from generator.targets import TARGETS
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
-TARGET_NAMES = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"]
+TARGET_NAMES = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
 # Each target's default name (README's option tables), which names the folder cookiecutter writes.
 DEFAULT_NAMES = {
     "sagemaker-code-editor": "my-code-editor",
     "foundry-sidecar": "my-sidecar",
     "foundry-byoc": "my-byoc",
     "foundry-model": "my-model",
+    "foundry-compute-module": "my-compute-module",
 }
 
 
@@ -125,6 +126,11 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
         {},
         {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001, "ci": "github"},
         {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment", "ci": "gitlab"},
+    ],
+    "foundry-compute-module": [
+        {},
+        {"uid": 6001, "telemetry": False, "env": ["LOG_LEVEL=debug"]},
+        {"pip_packages": ["numpy==2.1.3"], "apt_packages": ["curl"], "name": "scoring", "image_tag": "1.2.3"},
     ],
 }
 CASES = [(t, i) for t in TARGET_NAMES for i in range(3)]

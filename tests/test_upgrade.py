@@ -263,3 +263,19 @@ def test_a_flag_of_another_target_is_refused(tmp_path: Path) -> None:
     ok(byoi("new", "sagemaker-code-editor", "-o", str(out), "--no-input"))
     proc = byoi("upgrade", str(out), "--uid", "5001")
     assert proc.returncode == 2 and "--uid" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_a_compute_module_upgrade_keeps_the_users_functions(tmp_path: Path) -> None:
+    """The user's app.py (their functions) survives an answer change; the Dockerfile takes the new answer."""
+    out = tmp_path / "module"
+    ok(byoi("new", "foundry-compute-module", "-o", str(out), "--no-input"))
+    app = (out / "app.py").read_text()
+    mine = app.replace("add_functions(add, hello)", "add_functions(add, hello, score)")
+    mine = mine.replace("_MAIN_PID = ", "def score(context, event: HelloInput) -> int:\n    return 1\n\n\n_MAIN_PID = ")
+    (out / "app.py").write_text(mine)
+    ok(byoi("upgrade", str(out), "--uid", "7001"))
+    assert (out / "app.py").read_text() == mine
+    assert "\nUSER 7001\n" in (out / "Dockerfile").read_text()
+    fresh = tmp_path / "fresh"
+    ok(byoi("new", "foundry-compute-module", "-o", str(fresh), "--no-input", "--uid", "7001"))
+    assert (out / "Dockerfile").read_text() == (fresh / "Dockerfile").read_text()

@@ -87,6 +87,36 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
 
 
 @pytest.mark.slow
+def test_compute_module_through_the_wizard_equals_the_flags(tmp_path: Path) -> None:
+    child = spawn("new", cwd=tmp_path)
+    child.expect("target: what to write")
+    child.send(DOWN * 4 + ENTER)  # the fifth target
+    child.expect("foundry-compute-module")
+    answer(child, r"apt-package #1", "")
+    answer(child, r"pip-package #1", "numpy==2.1.3")
+    answer(child, r"pip-package #2", "")
+    answer(child, "name: image", CLEAR + "wiz-module")
+    answer(child, "image-tag: tag", "")
+    for prompt in (r"env #1", r"ca-cert #1", "base-image: base image"):
+        answer(child, prompt, "")
+    answer(child, "uid: numeric user id", CLEAR + "0")
+    child.expect(r"--uid: 0 is root")  # refused as the flag refuses it, and asked again
+    child.send(CLEAR + "7001" + ENTER)
+    child.expect("telemetry")
+    child.send(ENTER)
+    child.expect("ci: CI pipeline to write")
+    child.send(DOWN * 2 + ENTER)  # gitlab
+    answer(child, r"output folder", CLEAR + "wiz")
+    child.expect("byoi will write this foundry-compute-module project")
+    child.expect("Write it")
+    child.send("y")
+    assert finish(child) == 0
+    flags = ["--name", "wiz-module", "--pip-package", "numpy==2.1.3", "--uid", "7001", "--ci", "gitlab"]
+    run_byoi("new", "foundry-compute-module", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "wiz") == files(tmp_path / "flags")
+
+
+@pytest.mark.slow
 def test_foundry_project_with_a_rejected_value_asked_again(tmp_path: Path) -> None:
     # The target and the output folder come from the flags; the wizard asks the rest.
     child = spawn("new", "foundry-sidecar", "-o", "side", "--uid", "7001", cwd=tmp_path)
@@ -284,6 +314,12 @@ ORDER = {
         "apt-package", "pip-package", "input-column", "output-column",
         "name", "image-tag",
         "env", "ca-cert", "base-image", "uid", "port", "telemetry", "ci",
+    ],
+    # A compute module listens on no port: no such question.
+    "foundry-compute-module": [
+        "apt-package", "pip-package",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "uid", "telemetry", "ci",
     ],
 }  # fmt: skip
 # A question's label as questionary draws it: "? " (maybe styled), then "label: " or "label #1: ".

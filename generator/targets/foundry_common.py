@@ -1,6 +1,6 @@
-"""What the three Foundry targets share: answers, parsers and checks.
+"""What the Foundry targets share: answers, parsers and checks.
 
-``foundry-sidecar``, ``foundry-byoc`` and ``foundry-model`` all build one image that
+``foundry-sidecar``, ``foundry-byoc``, ``foundry-model`` and ``foundry-compute-module`` all build one image that
 Foundry runs as a numeric, non-root user, on ``linux/amd64``, with ports in Foundry's
 range and (optionally) telemetry. Every rule value is read from
 :mod:`generator.platforms.foundry`; this module turns those rules into answers and checks.
