@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+
+#: The signals a shell started without job control (``cmd &`` in a script, as a CI runner may
+#: start the suite) inherits ignored, and the ones tests send; see :func:`default_signals`.
+RESET_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child that plays a container's PID 1 or a program a test signals.
+
+    An ignored signal stays ignored across exec, and a shell cannot trap a signal it started
+    with ignored (POSIX, ``trap``). If the suite itself was started with SIGINT or SIGQUIT
+    ignored (an asynchronous list in a non-interactive shell), every child would inherit
+    that, unlike a container's PID 1, which Foundry and the engines start with default
+    dispositions; so the test gives its child the defaults explicitly.
+    """
+    for signum in RESET_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def byoi_command() -> list[str]:
