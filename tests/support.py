@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -56,3 +59,35 @@ def tree(root: Path) -> dict[str, str]:
             mode = " (executable)" if os.access(path, os.X_OK) else ""
             files[rel + mode] = path.read_text(encoding="utf-8")
     return files
+
+
+@functools.cache
+def byoi_version() -> str:
+    """The version ``byoi --version`` prints (the command's own word, not the package constant)."""
+    words = run_byoi("--version", check=True).stdout.split()
+    assert words[0] == "byoi" and len(words) == 2, words
+    return words[1]
+
+
+#: Stands for byoi's own version in snapshots (see :func:`versionless`).
+VERSION_MARK = "<byoi version>"
+
+
+def versionless(files: dict[str, str]) -> dict[str, str]:
+    """``files`` with byoi's own version, where a generated file names it, replaced by :data:`VERSION_MARK`.
+
+    Every release raises the version (CHANGELOG.md), and projects name the byoi that wrote
+    them ("written by byoi X", the README's "[byoi](...) X", the record's "byoi_version");
+    snapshots hold everything else byte for byte, so a release does not rewrite them all.
+    That the version written is the right one is tested on its own (tests/test_versions.py).
+    """
+    named = re.compile(r'(\bbyoi\S*[ =]+|"byoi_version": ")' + re.escape(byoi_version()) + r"(?!\w|\.\d)")
+    out = {}
+    for path, text in files.items():
+        if path == ".byoi/record.json":
+            # The record's checksum of a file that names the version changes with it too.
+            for entry in json.loads(text)["files"].values():
+                if "lines" in entry and named.search("\n".join(entry["lines"])):
+                    text = text.replace(entry["sha256"], "<sha256 of a file naming byoi's version>")
+        out[path] = named.sub(lambda m: m.group(1) + VERSION_MARK, text)
+    return out
