@@ -11,6 +11,8 @@ only types byoi's settings take. Anything else (an escape in a string, a multi-l
 string anywhere, a number or date in byoi's table, a key defined twice, ``tool`` or
 ``byoi`` defined by dotted keys or inline tables) raises :class:`Unsure`, and the caller
 reads the file with ``tomllib`` instead, which then also says what is wrong with it.
+Other tools' tables are followed only far enough to find the next header: a mistake in
+them is left to the tools that read them, as byoi never reads their values.
 tests/checker/test_tomltable.py compares the two on generated files.
 """
 
