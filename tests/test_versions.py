@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from support import REPO, byoi_version, run_byoi
+from support import REPO, VERSION_MARK, byoi_version, run_byoi, versionless
 
 #: An entry's heading: "## 0.3.0 - 2026-12-06" (Keep a Changelog's form, without brackets).
 HEADING = re.compile(r"^## (\d+)\.(\d+)\.(\d+) - (\d{4}-\d{2}-\d{2})$")
@@ -112,3 +112,18 @@ def test_upgrade_says_from_which_byoi_to_which(tmp_path: Path) -> None:
     # Upgraded: the same byoi has nothing more to do, and says so without a "from".
     again = run_byoi("upgrade", str(out), check=True)
     assert again.stdout == f"{out} is up to date with byoi {version}; nothing to do\n"
+
+
+def test_snapshots_leave_out_only_where_a_project_names_byoi_version() -> None:
+    """The snapshot tests compare projects with byoi's version left out, and nothing else."""
+    v = byoi_version()
+    files = {
+        "Dockerfile": f"# image, written by byoi {v}.\nARG TAG={v}\n",
+        "README.md": f"Written by [byoi](https://pypi.org/project/byoi/) {v} from `byoi.yaml`\n",
+        "ci.yml": f"pip install byoi=={v}\nimage: app:{v}\nbyoi {v}.1\n",
+    }
+    assert versionless(files) == {
+        "Dockerfile": f"# image, written by byoi {VERSION_MARK}.\nARG TAG={v}\n",
+        "README.md": f"Written by [byoi](https://pypi.org/project/byoi/) {VERSION_MARK} from `byoi.yaml`\n",
+        "ci.yml": f"pip install byoi=={VERSION_MARK}\nimage: app:{v}\nbyoi {v}.1\n",
+    }
