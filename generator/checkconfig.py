@@ -113,19 +113,12 @@ def _read_yaml(path: Path | str) -> Mapping[str, Any]:
     return read_mapping(path, "settings file", "setting", ConfigError)
 
 
-#: Each pyproject.toml read in this run, by path: found while looking for settings, then loaded.
-_READ: dict[str, Mapping[str, Any] | None] = {}
-
-
 def _read_pyproject(path: Path | str) -> Mapping[str, Any] | None:
-    """The ``[tool.byoi]`` table, or None when the file has none."""
-    key = os.fspath(path)
-    if key not in _READ:
-        _READ[key] = _parse_pyproject(path)
-    return _READ[key]
+    """The ``[tool.byoi]`` table, or None when the file has none.
 
-
-def _parse_pyproject(path: Path | str) -> Mapping[str, Any] | None:
+    A file found while looking for settings is read again to load them: with the usual
+    table that costs a fraction of a millisecond, and a file changed in between is seen.
+    """
     text = read_input_text(path, "settings file", PYPROJECT_LIMIT, ConfigError)
     if "tool" not in text or "byoi" not in text:
         return None
