@@ -77,11 +77,13 @@ def versionless(files: dict[str, str]) -> dict[str, str]:
     """``files`` with byoi's own version, where a generated file names it, replaced by :data:`VERSION_MARK`.
 
     Every release raises the version (CHANGELOG.md), and projects name the byoi that wrote
-    them ("written by byoi X", the README's "[byoi](...) X", the record's "byoi_version");
+    them ("written by byoi X", the README's "[byoi](...) X", the record's "byoi_version",
+    a CI file's pin ``BYOI_VERSION: "X"`` and release tag `` `vX` ``);
     snapshots hold everything else byte for byte, so a release does not rewrite them all.
     That the version written is the right one is tested on its own (tests/test_versions.py).
     """
-    named = re.compile(r'(\bbyoi\S*[ =]+|"byoi_version": ")' + re.escape(byoi_version()) + r"(?!\w|\.\d)")
+    before = r'(\bbyoi\S*[ =]+|"byoi_version": "|BYOI_VERSION: "|`v)'  # "byoi X", "byoi==X", a CI pin, tag `vX`
+    named = re.compile(before + re.escape(byoi_version()) + r"(?!\w|\.\d)")
     out = {}
     for path, text in files.items():
         if path == ".byoi/record.json":

@@ -121,8 +121,11 @@ def test_snapshots_leave_out_only_where_a_project_names_byoi_version() -> None:
         "Dockerfile": f"# image, written by byoi {v}.\nARG TAG={v}\n",
         "README.md": f"Written by [byoi](https://pypi.org/project/byoi/) {v} from `byoi.yaml`\n",
         "ci.yml": f"pip install byoi=={v}\nimage: app:{v}\nbyoi {v}.1\n",
+        "ci-pin.yml": f'  BYOI_VERSION: "{v}"\n# the release tag `v{v}` of byoi\nIMAGE_TAG: "{v}"\n',
     }
     assert versionless(files) == {
+        "ci-pin.yml": f'  BYOI_VERSION: "{VERSION_MARK}"\n# the release tag `v{VERSION_MARK}` of byoi\n'
+        f'IMAGE_TAG: "{v}"\n',
         "Dockerfile": f"# image, written by byoi {VERSION_MARK}.\nARG TAG={v}\n",
         "README.md": f"Written by [byoi](https://pypi.org/project/byoi/) {VERSION_MARK} from `byoi.yaml`\n",
         "ci.yml": f"pip install byoi=={VERSION_MARK}\nimage: app:{v}\nbyoi {v}.1\n",
