@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from generator.checkconfig import CheckConfig
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "gitlab")
 #: The checker's settings file (the answers file ``byoi.yaml`` has no dot), and the
 #: other file settings may be in (as ``[tool.byoi]``); see generator.checkconfig.
 CONFIG_FILE = ".byoi.yaml"

@@ -410,5 +410,6 @@ def test_plain_cookiecutter_refuses_a_trailing_newline_before_writing(tmp_path: 
         check=False,
     )
     assert proc.returncode != 0
-    assert "error: --image-tag: '1.0\\n' holds a line break" in proc.stderr
-    assert not (tmp_path / "cc" / "project").exists()
+    # named by its variable under cookiecutter (issue 20)
+    assert "error: image_tag: '1.0\\n' holds a line break" in proc.stderr
+    assert not (tmp_path / "cc").exists()

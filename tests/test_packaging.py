@@ -29,6 +29,7 @@ def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> No
     elsewhere.mkdir()
     byoi = str(env_dir / "bin" / "byoi")
     args = ["--base", "sagemaker-distribution", "--extension", "ms-python.python", "--conda-package", "numpy"]
+    args += ["--ci", "github"]  # the workflow lives in a hidden folder of the templates: shipped too
     for name, extra in (("x", []), ("y", args)):
         subprocess.run(
             [byoi, "new", "sagemaker-code-editor", "-o", name, "--no-input", *extra], cwd=elsewhere, check=True

@@ -136,6 +136,7 @@ def common() -> list[st.SearchStrategy[list[str]]]:
         optional("--image-tag", tag),
         env.map(lambda kvs: [f"--env={k}={v}" for k, v in kvs]),
         repeated("--pip-package", pip_spec),
+        optional("--ci", st.sampled_from(["github", "gitlab", "none"])),
     ]
 
 
