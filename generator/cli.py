@@ -358,6 +358,9 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
         write(outcome.diff)
     lines = [line for c in outcome.changes if (line := c.report()) is not None]
     where = args.directory
+    # The version the record names (None: a project written before byoi kept a record).
+    written_by = loaded.record.byoi_version if loaded.record is not None else None
+    span = f"from byoi {written_by} to {__version__}" if written_by not in (None, __version__) else ""
     if dry:
         if not outcome.changed:
             print(f"{where} is up to date with byoi {__version__}")
@@ -367,12 +370,13 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
                 print(f"  {line}")
             if outcome.record_changes and not any(c.changes_project for c in outcome.changes):
                 print(f"  record    {RECORD_DIR}/ (what byoi wrote, for later upgrades)")
-        print(f"{where} is not up to date with byoi {__version__}: run byoi upgrade {where}")
+        written = f" (written by byoi {written_by})" if span else ""
+        print(f"{where} is not up to date with byoi {__version__}{written}: run byoi upgrade {where}")
         return 1
     if not outcome.changed:
         print(f"{where} is up to date with byoi {__version__}; nothing to do")
         return 0
-    print(f"upgraded {where} with byoi {__version__}")
+    print(f"upgraded {where} {span or f'with byoi {__version__}'}")
     for line in lines:
         print(f"  {line}")
     if outcome.conflicts:

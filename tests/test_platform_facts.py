@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import run_byoi
+from support import default_signals, run_byoi
 
 dockerfile = pytest.importorskip("dockerfile", reason="BuildKit's parser (the dockerfile package) is not installed")
 
@@ -489,6 +489,7 @@ def test_sidecar_entrypoint_speaks_the_documented_flag_files(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=default_signals,  # as Foundry starts a container's PID 1
     )
     try:
         time.sleep(0.3)

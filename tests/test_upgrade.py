@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import REPO, byoi_command, tree
+from support import REPO, byoi_command, byoi_version, tree
 from test_write_safety import _signal_mid_render, one_line_error, state
 
 TARGET = "foundry-sidecar"
@@ -95,7 +95,9 @@ def test_upgrade_merges_template_and_answer_changes_with_user_edits(tmp_path: Pa
     assert "test-local.sh (byoi no longer writes it" in proc.stdout
     assert (fresh / "test-local.sh").exists() and not (fresh_newer / "test-local.sh").exists()
     # The record now holds the newer output: a second upgrade has nothing to do.
-    assert ok(byoi("upgrade", str(out), "--check", templates=newer)).stdout.endswith("is up to date with byoi 0.1.0\n")
+    assert ok(byoi("upgrade", str(out), "--check", templates=newer)).stdout.endswith(
+        f"is up to date with byoi {byoi_version()}\n"
+    )
 
 
 def test_colliding_edits_get_git_conflict_markers_and_exit_1(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from support import byoi_command, run_byoi
+from support import byoi_command, default_signals, run_byoi
 
 DOWN = "\x1b[B"
 ENTER = "\r"
@@ -30,7 +30,14 @@ def spawn(*args: str, cwd: Path) -> pexpect.spawn:
     # prompt_toolkit asks the terminal where the cursor is; pexpect does not answer, so it is told not to ask
     env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
     child = pexpect.spawn(
-        command[0], [*command[1:], *args], cwd=str(cwd), env=env, encoding="utf-8", timeout=20, dimensions=(50, 250)
+        command[0],
+        [*command[1:], *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(50, 250),
+        preexec_fn=default_signals,  # a person's terminal session has the default dispositions
     )
     return child
 
