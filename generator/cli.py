@@ -386,9 +386,9 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
 
 
 def _targets() -> int:
-    from generator.entry import list_targets
+    from generator.targets_catalog import print_targets
 
-    return list_targets()
+    return print_targets()
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -427,7 +427,7 @@ def _with_target_from_config(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byoi`` command; return its exit status."""
-    from generator.entry import stoppable
+    from generator.stopping import stoppable
 
     words = list(sys.argv[1:] if argv is None else argv)
     status = stoppable(lambda: _main(words))

@@ -19,3 +19,11 @@ SUMMARIES: dict[str, str] = {
     "foundry-compute-module": "Foundry compute module (functions mode) on Palantir's SDK, with a local runtime "
     "to try it",
 }
+
+
+def print_targets() -> int:
+    """``byoi targets``: each target ``byoi new`` writes, with its summary."""
+    width = max(len(n) for n in SUMMARIES)
+    for name, summary in SUMMARIES.items():
+        print(f"{name:<{width}}  {summary}")
+    return 0

@@ -338,7 +338,7 @@ def _signal_mid_render(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=default_signals,  # byoi keeps a signal it was started with ignored (entry.stoppable)
+        preexec_fn=default_signals,  # byoi keeps a signal it was started with ignored (stopping.stoppable)
     )
     deadline = time.monotonic() + 60
     while not any(folder.is_dir() and list(folder.glob(".byoi-*")) for folder in staging_in):

@@ -218,7 +218,7 @@ def test_a_signal_during_a_check_is_one_line(tmp_path: Path, signum: int) -> Non
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=default_signals,  # byoi keeps a signal it was started with ignored (entry.stoppable)
+        preexec_fn=default_signals,  # byoi keeps a signal it was started with ignored (stopping.stoppable)
     )
     assert proc.stdout is not None and proc.stdout.readline() == "checking\n"
     proc.send_signal(signum)

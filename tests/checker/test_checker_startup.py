@@ -27,6 +27,7 @@ GENERATED = REPO / "examples" / "sagemaker-micromamba" / "project"
 CHECKER_MODULES = {
     "generator",
     "generator.entry",
+    "generator.stopping",
     "generator.checkcmd",
     "generator.check",
     "generator.report",
