@@ -208,7 +208,8 @@ def _entry(info: tarfile.TarInfo, tar: tarfile.TarFile, keep: Keep) -> Entry:
     else:
         kind = "other"
     link = normalize(info.linkname) if info.islnk() else info.linkname
-    return Entry(path, kind, info.mode, info.uid, info.gid, info.size if kind == "file" else 0, link, data)
+    # Go's tar writer puts the file type's bits in the mode too (040755): keep the permissions.
+    return Entry(path, kind, info.mode & 0o7777, info.uid, info.gid, info.size if kind == "file" else 0, link, data)
 
 
 def _read_layer(handle: IO[bytes], number: int, name: str, blob_size: int, keep: Keep) -> Layer:
