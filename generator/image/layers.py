@@ -1,0 +1,319 @@
+"""Read one layer blob: inflate it, check its digests, and list its tar members, in bounded memory.
+
+A layer is read once, front to back, in chunks of :data:`CHUNK` bytes: what it costs is
+inflating it. The reader accepts what engines accept and refuses, with one line, what
+they refuse:
+
+- compression is told by the blob's first bytes: gzip (every member of a multi-member
+  stream, as eStargz writes), zstd (every frame) or none. A stream that ends before its
+  end marker, or fails its checksum, is an error, not a shorter layer;
+- the blob is hashed as it is read and must match the digest the archive names it by,
+  and an uncompressed layer must match its ``diff_id`` (podman refuses both mismatches);
+- tar headers are parsed here, not by :mod:`tarfile`, whose stream mode reads only the
+  first gzip member, reads a PAX or GNU long-name header of any size into memory and
+  takes a truncated layer for a shorter one. As Go's tar reader (podman's) does, a PAX
+  or long-name header over :data:`MAX_HEADER` is refused, and so is a bad header checksum.
+
+gzip is inflated with ``isal`` (python-isal) when it is installed, else the standard
+library's zlib; both release the GIL, so layers inflate in parallel threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+#: Bytes read from a blob at a time.
+CHUNK = 1 << 20
+#: Go's archive/tar refuses PAX and GNU long-name headers larger than this (maxSpecialFileSize).
+MAX_HEADER = 1 << 20
+BLOCK = 512
+
+
+def _inflater() -> Any:
+    """python-isal's zlib when installed (it inflates gzip 2-3x faster; ``pip install 'byoi[fast]'``), else zlib."""
+    if os.environ.get("BYOI_NO_ISAL"):  # to measure and test the standard library's path
+        return zlib
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:
+        return zlib
+
+
+_inflate: Any = _inflater()
+
+_GZIP = b"\x1f\x8b"
+_ZSTD = b"\x28\xb5\x2f\xfd"
+
+
+class LayerError(ValueError):
+    """The layer cannot be read; the message says why, without naming the layer."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One tar member, as its header says."""
+
+    name: str
+    #: The tar type flag: b"0" file, b"1" hard link, b"2" symlink, b"5" folder, ...
+    type: bytes
+    mode: int
+    uid: int
+    gid: int
+    size: int
+    linkname: str
+
+
+# --------------------------------------------------------------------------- blob -> bytes
+
+
+class _Plain:
+    def __init__(self) -> None:
+        self.eof = True
+
+    def feed(self, data: bytes) -> bytes:
+        return data
+
+    def finish(self) -> None:
+        return None
+
+
+class _Gzip:
+    """Every member of a gzip stream, each checked (CRC and length) by the inflater."""
+
+    def __init__(self) -> None:
+        self.obj: Any = _inflate.decompressobj(31)
+        self.eof = False
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            try:
+                out.append(self.obj.decompress(data))
+            except Exception as err:  # zlib.error and isal's error alike
+                raise LayerError(f"its gzip stream is corrupt ({err})") from None
+            self.eof = bool(self.obj.eof)
+            data = self.obj.unused_data if self.eof else b""
+            if data:
+                if not data.startswith(_GZIP[: len(data)]):
+                    raise LayerError("it has data after its gzip stream that is not gzip")
+                self.obj = _inflate.decompressobj(31)
+                self.eof = False
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if not self.eof:
+            raise LayerError("its gzip stream ends early (the blob is truncated)")
+
+
+class _Zstd:
+    """Every frame of a zstd stream."""
+
+    def __init__(self) -> None:
+        try:
+            import zstandard  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise LayerError("it is zstd-compressed: install the zstandard package (pip install zstandard)") from None
+        self.module = zstandard
+        self.obj: Any = zstandard.ZstdDecompressor().decompressobj()
+        self.eof = False
+        self.started = False
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            try:
+                out.append(self.obj.decompress(data))
+            except self.module.ZstdError as err:
+                raise LayerError(f"its zstd stream is corrupt ({err})") from None
+            self.eof = bool(self.obj.eof)
+            data = self.obj.unused_data if self.eof else b""
+            if data:
+                self.obj = self.module.ZstdDecompressor().decompressobj()
+                self.eof = False
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if not self.eof:
+            raise LayerError("its zstd stream ends early (the blob is truncated)")
+
+
+class Inflated:
+    """The uncompressed bytes of a blob, read in order; digests checked when the blob ends."""
+
+    def __init__(
+        self, raw: IO[bytes], digest: str | None = None, diff_id: str | None = None, size: int | None = None
+    ) -> None:
+        self.raw = raw
+        #: The blob's size when known: a plain layer with no digest to check is then skipped through by seeking.
+        self.size = size
+        self.digest = digest if digest and digest.startswith("sha256:") else None
+        head = raw.read(CHUNK)
+        self.codec: _Plain | _Gzip | _Zstd
+        if head.startswith(_GZIP):
+            self.codec = _Gzip()
+        elif head.startswith(_ZSTD):
+            self.codec = _Zstd()
+        else:
+            self.codec = _Plain()
+            # An uncompressed layer is its own diff: its diff_id is its digest.
+            if diff_id and diff_id.startswith("sha256:") and not self.digest:
+                self.digest = diff_id
+        self.hash = hashlib.sha256() if self.digest else None
+        self.buffer = bytearray()
+        self.done = False
+        self.compressed = 0
+        self._take(head)
+
+    def _take(self, data: bytes) -> None:
+        if not data:
+            self.done = True
+            self.codec.finish()
+            if self.hash is not None and f"sha256:{self.hash.hexdigest()}" != self.digest:
+                raise LayerError(
+                    f"its content does not match its digest {self.digest} (the blob is damaged or was changed)"
+                )
+            return
+        self.compressed += len(data)
+        if self.hash is not None:
+            self.hash.update(data)
+        self.buffer += self.codec.feed(data)
+
+    def read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes, or fewer only at the end of the layer."""
+        while len(self.buffer) < size and not self.done:
+            self._take(self.raw.read(CHUNK))
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
+    def skip(self, size: int) -> int:
+        """Discard ``size`` bytes (a file's content nobody asked for); how many there were."""
+        skipped = 0
+        if isinstance(self.codec, _Plain) and self.hash is None and self.size is not None and self.raw.seekable():
+            skipped = min(size, len(self.buffer))
+            del self.buffer[:skipped]
+            jump = min(size - skipped, self.size - self.compressed)
+            self.raw.seek(jump, os.SEEK_CUR)
+            self.compressed += jump
+            skipped += jump
+        while skipped < size:
+            if not self.buffer:
+                if self.done:
+                    break
+                self._take(self.raw.read(CHUNK))
+                continue
+            take = min(size - skipped, len(self.buffer))
+            del self.buffer[:take]
+            skipped += take
+        return skipped
+
+    def drain(self) -> None:
+        """Read the rest of the blob, so its digest and end are checked."""
+        while not self.done:
+            self.buffer.clear()
+            self._take(self.raw.read(CHUNK))
+        self.buffer.clear()
+
+
+# --------------------------------------------------------------------------- bytes -> members
+
+
+def _number(field: bytes) -> int:
+    if field[:1] in (b"\x80", b"\xff"):  # base-256 (GNU, and Go for big uids and sizes)
+        value = int.from_bytes(field[1:], "big")
+        return value if field[0] == 0x80 else value - (1 << (8 * len(field) - 8))
+    text = field.split(b"\0", 1)[0].strip(b" \0")
+    try:
+        return int(text, 8) if text else 0
+    except ValueError:
+        raise LayerError(f"a tar header has a bad number {field!r}") from None
+
+
+def _text(field: bytes) -> str:
+    return field.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def _pax(data: bytes) -> dict[str, str]:
+    records: dict[str, str] = {}
+    while data:
+        length_text, space, _ = data.partition(b" ")
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise LayerError("a PAX header is malformed") from None
+        if not space or length <= len(length_text) + 1 or length > len(data):
+            raise LayerError("a PAX header is malformed")
+        key, _, value = data[len(length_text) + 1 : length - 1].partition(b"=")
+        records[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
+        data = data[length:]
+    return records
+
+
+def members(stream: Inflated, keep: Callable[[Member], int]) -> Iterator[tuple[Member, bytes | None]]:
+    """Each member of the layer's tar with the first ``keep(member)`` bytes of its content (None for 0).
+
+    The tar must end with its end-of-archive blocks (or at a member's end, which Go's
+    reader accepts too); a header cut short, or the data of a member cut short, is an error.
+    """
+    long_name: str | None = None
+    long_link: str | None = None
+    pax: dict[str, str] = {}
+    while True:
+        header = stream.read(BLOCK)
+        if not header:
+            return  # Ended after a member: Go's reader accepts this, so podman does.
+        if len(header) < BLOCK:
+            raise LayerError("its tar ends in the middle of a header (the layer is truncated)")
+        if header == b"\0" * BLOCK:
+            stream.drain()
+            return
+        checksum = _number(header[148:156])
+        if checksum not in (sum(header[:148]) + 256 + sum(header[156:]), _signed_sum(header)):
+            raise LayerError("a tar header fails its checksum (the layer is damaged)")
+        kind = header[156:157]
+        size = _number(header[124:136])
+        if kind in (b"x", b"g", b"L", b"K"):
+            if size > MAX_HEADER:
+                raise LayerError(f"a tar extension header of {size} bytes is over the 1 MiB engines accept")
+            data = stream.read(size)
+            if len(data) < size or stream.skip(-size % BLOCK) < -size % BLOCK:
+                raise LayerError("its tar ends in the middle of a header (the layer is truncated)")
+            if kind == b"x":
+                pax.update(_pax(data))
+            elif kind == b"L":
+                long_name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            elif kind == b"K":
+                long_link = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            continue  # a global PAX header ("g") sets nothing engines use
+        name = _text(header[0:100])
+        if header[257:262] == b"ustar" and header[345:346] != b"\0":
+            name = _text(header[345:500]) + "/" + name
+        member = Member(
+            name=pax.get("path", long_name if long_name is not None else name),
+            type=kind or b"0",
+            mode=_number(header[100:108]) & 0o7777,
+            uid=int(pax["uid"]) if "uid" in pax else _number(header[108:116]),
+            gid=int(pax["gid"]) if "gid" in pax else _number(header[116:124]),
+            size=int(pax["size"]) if "size" in pax else size,
+            linkname=pax.get("linkpath", long_link if long_link is not None else _text(header[157:257])),
+        )
+        long_name = long_link = None
+        pax = {}
+        content = 0 if member.type in (b"1", b"2", b"3", b"4", b"5", b"6") else member.size
+        wanted = min(keep(member), content) if content else 0
+        kept = stream.read(wanted) if wanted else None
+        rest = content - wanted + (-content % BLOCK)
+        if (kept is not None and len(kept) < wanted) or stream.skip(rest) < rest:
+            raise LayerError(f"its tar ends in the middle of {member.name} (the layer is truncated)")
+        yield member, kept
+
+
+def _signed_sum(header: bytes) -> int:
+    """The header checksum as some old tars compute it, with signed bytes."""
+    return sum(b - 256 if b > 127 else b for b in header[:148] + b" " * 8 + header[156:])
