@@ -413,7 +413,8 @@ REFUSED: list[tuple[str, list[list[File]], str, Any, str]] = [
     ),
     ("a gzip layer cut in half", layers(), "oci-gzip", _half, "ends early"),
     ("a gzip layer with a byte changed", layers(), "oci-gzip", _flip, ""),
-    ("a zstd layer cut in half", layers(), "oci-zstd", _half, "ends early"),
+    # zstd's stream reader does not tell a cut frame: the digest does.
+    ("a zstd layer cut in half", layers(), "oci-zstd", _half, "does not match its digest"),
     ("an uncompressed layer cut in half (docker-archive)", layers(), "docker", _half, ""),
     ("an uncompressed layer with a byte changed (diff_id)", layers(), "docker", _flip, "does not match its digest"),
     ("an oversized PAX header", [[exe("bin/sh")], []], "docker-bigpax", None, "over the 1 MiB"),

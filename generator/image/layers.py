@@ -72,79 +72,99 @@ class Member:
 # --------------------------------------------------------------------------- blob -> bytes
 
 
-class _Plain:
-    def __init__(self) -> None:
-        self.eof = True
+class _Hashed:
+    """The blob as stored, hashed and counted as it is read."""
 
-    def feed(self, data: bytes) -> bytes:
+    def __init__(self, raw: IO[bytes], hashing: bool) -> None:
+        self.raw = raw
+        self.hash = hashlib.sha256() if hashing else None
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size if size >= 0 else CHUNK)
+        self.count += len(data)
+        if self.hash is not None:
+            self.hash.update(data)
         return data
 
-    def finish(self) -> None:
-        return None
+
+class _Plain:
+    def __init__(self, blob: _Hashed, head: bytes) -> None:
+        self.blob, self.head = blob, head
+
+    def read(self, size: int) -> bytes:
+        if self.head:
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        return self.blob.read(size)
 
 
 class _Gzip:
-    """Every member of a gzip stream, each checked (CRC and length) by the inflater."""
+    """Every member of a gzip stream, each checked (CRC and length) by the inflater.
 
-    def __init__(self) -> None:
+    Output is asked for ``size`` bytes at a time (``max_length``), so a compression bomb
+    costs time in proportion to what it inflates to, never memory.
+    """
+
+    def __init__(self, blob: _Hashed, head: bytes) -> None:
+        self.blob = blob
+        self.pending = head
         self.obj: Any = _inflate.decompressobj(31)
-        self.eof = False
+        self.member_ended = False
 
-    def feed(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            try:
-                out.append(self.obj.decompress(data))
-            except Exception as err:  # zlib.error and isal's error alike
-                raise LayerError(f"its gzip stream is corrupt ({err})") from None
-            self.eof = bool(self.obj.eof)
-            data = self.obj.unused_data if self.eof else b""
-            if data:
-                if not data.startswith(_GZIP[: len(data)]):
+    def read(self, size: int) -> bytes:
+        while True:
+            if not self.pending:
+                self.pending = self.blob.read(CHUNK)
+                if not self.pending:
+                    if self.member_ended:
+                        return b""
+                    raise LayerError("its gzip stream ends early (the blob is truncated)")
+            if self.member_ended:  # more data after a member: it must be another member
+                if not self.pending.startswith(_GZIP[: len(self.pending)]):
                     raise LayerError("it has data after its gzip stream that is not gzip")
                 self.obj = _inflate.decompressobj(31)
-                self.eof = False
-        return b"".join(out)
-
-    def finish(self) -> None:
-        if not self.eof:
-            raise LayerError("its gzip stream ends early (the blob is truncated)")
+                self.member_ended = False
+            try:
+                out = self.obj.decompress(self.pending, size)
+            except Exception as err:  # zlib.error and isal's error alike
+                raise LayerError(f"its gzip stream is corrupt ({err})") from None
+            if self.obj.eof:
+                self.member_ended = True
+                self.pending = self.obj.unused_data
+            else:
+                self.pending = self.obj.unconsumed_tail
+            if out:
+                return bytes(out)
 
 
 class _Zstd:
-    """Every frame of a zstd stream."""
+    """Every frame of a zstd stream (a stream reader: output is bounded by what is asked for)."""
 
-    def __init__(self) -> None:
+    def __init__(self, blob: _Hashed, head: bytes) -> None:
         try:
             import zstandard  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
             raise LayerError("it is zstd-compressed: install the zstandard package (pip install zstandard)") from None
-        self.module = zstandard
-        self.obj: Any = zstandard.ZstdDecompressor().decompressobj()
-        self.eof = False
-        self.started = False
+        self.error = zstandard.ZstdError
+        source: Any = _Plain(blob, head)  # a file-like object: read() is all it needs
+        self.reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True, read_size=CHUNK)
 
-    def feed(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            try:
-                out.append(self.obj.decompress(data))
-            except self.module.ZstdError as err:
-                raise LayerError(f"its zstd stream is corrupt ({err})") from None
-            self.eof = bool(self.obj.eof)
-            data = self.obj.unused_data if self.eof else b""
-            if data:
-                self.obj = self.module.ZstdDecompressor().decompressobj()
-                self.eof = False
-        return b"".join(out)
-
-    def finish(self) -> None:
-        if not self.eof:
-            raise LayerError("its zstd stream ends early (the blob is truncated)")
+    def read(self, size: int) -> bytes:
+        try:
+            return bytes(self.reader.read(size))
+        except self.error as err:
+            raise LayerError(f"its zstd stream is corrupt ({err})") from None
 
 
 class Inflated:
-    """The uncompressed bytes of a blob, read in order; digests checked when the blob ends."""
+    """The uncompressed bytes of a blob, read in order; digests checked when the blob ends.
+
+    ``digest`` is the blob's (as stored); ``diff_id`` its uncompressed content's. The blob is
+    checked against its digest when one is given; against its diff_id when it is not
+    compressed, or when no digest is given (a compressed stream cut short at a frame's end
+    is then caught too; zstd's reader does not tell).
+    """
 
     def __init__(
         self, raw: IO[bytes], digest: str | None = None, diff_id: str | None = None, size: int | None = None
@@ -152,62 +172,67 @@ class Inflated:
         self.raw = raw
         #: The blob's size when known: a plain layer with no digest to check is then skipped through by seeking.
         self.size = size
-        self.digest = digest if digest and digest.startswith("sha256:") else None
-        head = raw.read(CHUNK)
+        digest = digest if digest and digest.startswith("sha256:") else None
+        diff_id = diff_id if diff_id and diff_id.startswith("sha256:") else None
+        head = raw.read(BLOCK)
+        compressed = head.startswith(_GZIP) or head.startswith(_ZSTD)
+        if not compressed and not digest:
+            digest = diff_id  # An uncompressed layer is its own diff: its diff_id is its digest.
+        self.digest = digest
+        self.diff_id = diff_id if compressed and not digest else None
+        self.blob = _Hashed(raw, digest is not None)
+        self.blob.count = len(head)
+        if self.blob.hash is not None:
+            self.blob.hash.update(head)
         self.codec: _Plain | _Gzip | _Zstd
         if head.startswith(_GZIP):
-            self.codec = _Gzip()
+            self.codec = _Gzip(self.blob, head)
         elif head.startswith(_ZSTD):
-            self.codec = _Zstd()
+            self.codec = _Zstd(self.blob, head)
         else:
-            self.codec = _Plain()
-            # An uncompressed layer is its own diff: its diff_id is its digest.
-            if diff_id and diff_id.startswith("sha256:") and not self.digest:
-                self.digest = diff_id
-        self.hash = hashlib.sha256() if self.digest else None
+            self.codec = _Plain(self.blob, head)
+        self.content_hash = hashlib.sha256() if self.diff_id else None
         self.buffer = bytearray()
         self.done = False
-        self.compressed = 0
-        self._take(head)
 
-    def _take(self, data: bytes) -> None:
+    def _more(self, size: int) -> None:
+        data = self.codec.read(max(size, CHUNK))
         if not data:
-            self.done = True
-            self.codec.finish()
-            if self.hash is not None and f"sha256:{self.hash.hexdigest()}" != self.digest:
-                raise LayerError(
-                    f"its content does not match its digest {self.digest} (the blob is damaged or was changed)"
-                )
+            self._end()
             return
-        self.compressed += len(data)
-        if self.hash is not None:
-            self.hash.update(data)
-        self.buffer += self.codec.feed(data)
+        if self.content_hash is not None:
+            self.content_hash.update(data)
+        self.buffer += data
+
+    def _end(self) -> None:
+        self.done = True
+        if self.blob.hash is not None and f"sha256:{self.blob.hash.hexdigest()}" != self.digest:
+            raise LayerError(
+                f"its content does not match its digest {self.digest} (the blob is damaged or was changed)"
+            )
+        if self.content_hash is not None and f"sha256:{self.content_hash.hexdigest()}" != self.diff_id:
+            raise LayerError(f"its content does not match its diff_id {self.diff_id} (damaged or changed)")
 
     def read(self, size: int) -> bytes:
         """Exactly ``size`` bytes, or fewer only at the end of the layer."""
         while len(self.buffer) < size and not self.done:
-            self._take(self.raw.read(CHUNK))
+            self._more(size - len(self.buffer))
         data = bytes(self.buffer[:size])
         del self.buffer[:size]
         return data
 
     def skip(self, size: int) -> int:
         """Discard ``size`` bytes (a file's content nobody asked for); how many there were."""
-        skipped = 0
-        if isinstance(self.codec, _Plain) and self.hash is None and self.size is not None and self.raw.seekable():
-            skipped = min(size, len(self.buffer))
-            del self.buffer[:skipped]
-            jump = min(size - skipped, self.size - self.compressed)
+        skipped = min(size, len(self.buffer))
+        del self.buffer[:skipped]
+        seekable = isinstance(self.codec, _Plain) and not self.codec.head and self.raw.seekable()
+        if seekable and self.blob.hash is None and self.size is not None:
+            jump = min(size - skipped, self.size - self.blob.count)
             self.raw.seek(jump, os.SEEK_CUR)
-            self.compressed += jump
+            self.blob.count += jump
             skipped += jump
-        while skipped < size:
-            if not self.buffer:
-                if self.done:
-                    break
-                self._take(self.raw.read(CHUNK))
-                continue
+        while skipped < size and not self.done:
+            self._more(CHUNK)
             take = min(size - skipped, len(self.buffer))
             del self.buffer[:take]
             skipped += take
@@ -217,7 +242,7 @@ class Inflated:
         """Read the rest of the blob, so its digest and end are checked."""
         while not self.done:
             self.buffer.clear()
-            self._take(self.raw.read(CHUNK))
+            self._more(CHUNK)
         self.buffer.clear()
 
 
