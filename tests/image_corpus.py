@@ -261,7 +261,7 @@ def oci_archive(
 ) -> Path:
     """An OCI archive of one image, or of several platforms (``images``: each with its platform).
 
-    ``nesting="direct"``: ``index.json`` names the manifest (one image);
+    ``nesting="direct"``: ``index.json`` names the manifests (podman loads only one);
     ``"index"``: ``index.json`` names an image index (``buildah manifest push --all``, BuildKit's
     multi-platform output) which names a manifest per platform;
     ``"index-in-index"``: one more index between them (podman 4.3 refuses this one).
@@ -272,14 +272,11 @@ def oci_archive(
     for image, platform in images:
         data = _manifest(image, blobs)
         entries.append({"mediaType": OCI_MANIFEST, "digest": sha256(data), "size": len(data), "platform": platform})
-    top = entries[0]
     if nesting != "direct":
         for _ in range(2 if nesting == "index-in-index" else 1):
             data = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
             blobs[sha256(data)] = data
-            top = {"mediaType": OCI_INDEX, "digest": sha256(data), "size": len(data)}
-            entries = [top]
-    top = {k: v for k, v in top.items() if k != "platform"}
+            entries = [{"mediaType": OCI_INDEX, "digest": sha256(data), "size": len(data)}]
     out = _Writer(path)
     out.add("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
     out.folder("blobs")
@@ -287,6 +284,6 @@ def oci_archive(
     last = sha256(images[0][0].blobs[-1])
     for digest, blob in blobs.items():
         out.add(f"blobs/sha256/{digest[7:]}", tamper(blob) if tamper and digest == last else blob)
-    out.add("index.json", json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [top]}).encode())
+    out.add("index.json", json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode())
     out.close()
     return path

@@ -298,8 +298,7 @@ def members(stream: Inflated, keep: Callable[[Member], int]) -> Iterator[tuple[M
         if header == b"\0" * BLOCK:
             stream.drain()
             return
-        checksum = _number(header[148:156])
-        if checksum not in (sum(header[:148]) + 256 + sum(header[156:]), _signed_sum(header)):
+        if _number(header[148:156]) not in _checksums(header):
             raise LayerError("a tar header fails its checksum (the layer is damaged)")
         kind = header[156:157]
         size = _number(header[124:136])
@@ -339,6 +338,12 @@ def members(stream: Inflated, keep: Callable[[Member], int]) -> Iterator[tuple[M
         yield member, kept
 
 
-def _signed_sum(header: bytes) -> int:
-    """The header checksum as some old tars compute it, with signed bytes."""
-    return sum(b - 256 if b > 127 else b for b in header[:148] + b" " * 8 + header[156:])
+def _checksums(header: bytes) -> tuple[int, int]:
+    """The header's checksum as tar computes it (the checksum field as spaces), and as some old
+    tars do, with signed bytes."""
+    unsigned = sum(header) - sum(header[148:156]) + 8 * 0x20
+    high = header[:148] + header[156:]
+    return unsigned, unsigned - 256 * len(high.translate(None, _LOW))
+
+
+_LOW = bytes(range(128))
