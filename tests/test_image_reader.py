@@ -215,3 +215,28 @@ def test_a_multi_platform_index_gives_the_linux_amd64_image_wherever_it_is_liste
     for nesting in ("direct", "index", "index-in-index"):
         archive = corpus.oci_archive(tmp_path / f"{nesting}.tar", [(arm, arm_platform), (amd, AMD64)], nesting=nesting)
         assert checked(archive) == (0, [])
+
+
+def test_a_ustar_name_split_into_prefix_and_name_is_read_whole(tmp_path: Path) -> None:
+    """POSIX ustar keeps a path over 100 bytes in two fields (prefix/name); GNU tar uses those bytes for times."""
+    deep = "opt/" + "/".join(["a-folder-with-a-rather-long-name"] * 4) + "/run"
+    assert 100 < len(deep) < 255
+    runtime = {**RUNTIME, "Entrypoint": [f"/{deep}"]}
+    image = corpus.build(runtime, [debian_base(), [exe(deep)]], label="ustar", style=corpus.Style(tarfile.USTAR_FORMAT))
+    assert checked(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)])) == (0, [])
+
+
+def test_gnu_access_times_are_not_read_as_a_name_prefix(tmp_path: Path) -> None:
+    """GNU tar (``--incremental``, or ``-H gnu --atime-preserve``) writes atime and ctime where ustar has its prefix."""
+    tar = bytearray(corpus.layer_tar([*debian_base(), exe("app/run")]))
+    header = tar.index(b"app/run\0")
+    assert tar[header + 257 : header + 265] == b"ustar  \0"  # GNU's magic
+    tar[header + 345 : header + 357] = b"14000000000\0"  # atime
+    tar[header + 148 : header + 156] = b" " * 8
+    tar[header + 148 : header + 156] = b"%06o\0 " % sum(tar[header : header + 512])
+    image = corpus.build({**RUNTIME, "Entrypoint": ["/app/run"]}, [[]], label="gnu-times")
+    image.blobs[0] = bytes(tar)
+    config = json.loads(image.config)
+    config["rootfs"]["diff_ids"] = [corpus.sha256(bytes(tar))]
+    image.config = json.dumps(config).encode()
+    assert checked(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)])) == (0, [])

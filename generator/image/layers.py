@@ -320,7 +320,7 @@ def members(stream: Inflated, keep: Callable[[Member], int]) -> Iterator[tuple[M
                 long_link = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
             continue  # a global PAX header ("g") sets nothing engines use
         name = _text(header[0:100])
-        if header[257:262] == b"ustar" and header[345:346] != b"\0":
+        if header[257:263] == b"ustar\0" and header[345:346] != b"\0":  # POSIX only: GNU keeps times there
             name = _text(header[345:500]) + "/" + name
         member = Member(
             name=pax.get("path", long_name if long_name is not None else name),
