@@ -8,6 +8,7 @@ mismatches, cut streams, 2 MiB extension headers, hard links to a lower layer).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -67,14 +68,18 @@ def oci(tmp_path: Path, layers: list[list[File]], **kw: Any) -> Path:
 # --------------------------------------------------------------------------- bounded
 
 
-def _bomb_layer(gib: int) -> bytes:
-    """A gzip layer of one file of ``gib`` GiB of zeros, as many gzip members (about 1 MB each GiB)."""
+def _bomb_header(gib: int) -> bytes:
     header = tarfile.TarInfo("zeros.bin")
     header.size = gib << 30
+    return header.tobuf(tarfile.GNU_FORMAT)
+
+
+def _bomb_layer(gib: int) -> bytes:
+    """A gzip layer of one file of ``gib`` GiB of zeros, as many gzip members (about 1 MB each GiB)."""
     chunk = gzip.compress(b"\0" * (64 << 20), compresslevel=9, mtime=0)
     return b"".join(
         [
-            gzip.compress(header.tobuf(tarfile.GNU_FORMAT), mtime=0),
+            gzip.compress(_bomb_header(gib), mtime=0),
             chunk * (16 * gib),
             gzip.compress(b"\0" * 1024, mtime=0),  # the end-of-archive blocks
         ]
@@ -89,8 +94,12 @@ def test_a_compression_bomb_costs_time_not_memory(tmp_path: Path) -> None:
     image.blobs.append(bomb)
     image.media_types.append(corpus.LAYER_TYPES["gzip"])
     config = json.loads(image.config)
-    # Not hashed here (4 GiB): a compressed layer named by its digest is checked by that digest.
-    config["rootfs"]["diff_ids"].append("sha256:" + "0" * 64)
+    content = hashlib.sha256(_bomb_header(4))
+    zeros = bytes(64 << 20)
+    for _ in range(4 * 16):
+        content.update(zeros)
+    content.update(bytes(1024))
+    config["rootfs"]["diff_ids"].append(f"sha256:{content.hexdigest()}")
     image.config = json.dumps(config).encode()
     archive = corpus.oci_archive(tmp_path / "bomb.tar", [(image, AMD64)])
     assert archive.stat().st_size < 8_000_000
@@ -159,6 +168,20 @@ def test_a_blob_that_does_not_match_its_digest_is_refused(tmp_path: Path) -> Non
     refused(archive, "does not match its digest")
 
 
+def test_a_layer_whose_content_does_not_match_its_diff_id_is_refused(tmp_path: Path) -> None:
+    """The blob matches its digest, but the config names other content.
+
+    containerd (Docker 25+, and the platforms' runtimes) refuses it on unpacking: "wrong diff
+    id calculated on extraction". podman 4.3 loads such an OCI archive (it checks the blob
+    digests, not the config's diff_ids, for compressed layers): byoi goes with the stricter.
+    """
+    image = corpus.build(RUNTIME, [debian_base(), [File("etc/motd", b"hello")]], label="diffid", compression="gzip")
+    config = json.loads(image.config)
+    config["rootfs"]["diff_ids"][-1] = corpus.sha256(b"other content")
+    image.config = json.dumps(config).encode()
+    refused(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)]), "does not match its diff_id")
+
+
 def test_a_compressed_layer_cut_short_is_an_error_not_a_shorter_layer(tmp_path: Path) -> None:
     """A docker-archive's gzip layer names no digest: the cut is found by the stream itself."""
     image = corpus.build(RUNTIME, [debian_base()], label="cut", compression="gzip")
@@ -171,6 +194,9 @@ def test_a_damaged_tar_header_is_refused(tmp_path: Path) -> None:
     tar[5] ^= 0x20  # the first member's name: its header checksum no longer matches
     image = corpus.build(RUNTIME, [[]], label="header")
     image.blobs[0] = bytes(tar)
+    config = json.loads(image.config)
+    config["rootfs"]["diff_ids"] = [corpus.sha256(bytes(tar))]  # the digests match: only the header is wrong
+    image.config = json.dumps(config).encode()
     refused(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)]), "fails its checksum")
 
 

@@ -8,7 +8,7 @@ they refuse:
   stream, as eStargz writes), zstd (every frame) or none. A stream that ends before its
   end marker, or fails its checksum, is an error, not a shorter layer;
 - the blob is hashed as it is read and must match the digest the archive names it by,
-  and an uncompressed layer must match its ``diff_id`` (podman refuses both mismatches);
+  and its content must match its ``diff_id`` (podman refuses both mismatches);
 - tar headers are parsed here, not by :mod:`tarfile`, whose stream mode reads only the
   first gzip member, reads a PAX or GNU long-name header of any size into memory and
   takes a truncated layer for a shorter one. As Go's tar reader (podman's) does, a PAX
@@ -160,10 +160,10 @@ class _Zstd:
 class Inflated:
     """The uncompressed bytes of a blob, read in order; digests checked when the blob ends.
 
-    ``digest`` is the blob's (as stored); ``diff_id`` its uncompressed content's. The blob is
-    checked against its digest when one is given; against its diff_id when it is not
-    compressed, or when no digest is given (a compressed stream cut short at a frame's end
-    is then caught too; zstd's reader does not tell).
+    ``digest`` is the blob's (as stored); ``diff_id`` its uncompressed content's, from the
+    image config. Each is checked when given, as podman checks them (an uncompressed layer
+    is its own diff: both name the same bytes). A compressed stream cut short at a frame's
+    end, which zstd's reader does not tell, is caught by them.
     """
 
     def __init__(
@@ -176,10 +176,12 @@ class Inflated:
         diff_id = diff_id if diff_id and diff_id.startswith("sha256:") else None
         head = raw.read(BLOCK)
         compressed = head.startswith(_GZIP) or head.startswith(_ZSTD)
-        if not compressed and not digest:
-            digest = diff_id  # An uncompressed layer is its own diff: its diff_id is its digest.
+        if not compressed:
+            if digest and diff_id and digest != diff_id:
+                raise LayerError(f"it is not compressed, so its digest {digest} must be its diff_id {diff_id}")
+            digest = digest or diff_id
         self.digest = digest
-        self.diff_id = diff_id if compressed and not digest else None
+        self.diff_id = diff_id if compressed else None
         self.blob = _Hashed(raw, digest is not None)
         self.blob.count = len(head)
         if self.blob.hash is not None:
