@@ -119,7 +119,13 @@ def build(
     architecture: str = "amd64",
     variant: str = "",
 ) -> Built:
-    """Layers compressed as asked and a config naming their diff_ids, labelled ``label``."""
+    """Layers compressed as asked and a config naming their diff_ids, labelled ``label``.
+
+    Each layer gets a file of its own (``byoi-corpus/LABEL/N``): no two archives share a
+    layer, so podman never reuses one from another test or another run (it skips loading a
+    blob its store has, and removing one run's image must not remove a layer another uses).
+    """
+    layers = [[*files, File(f"byoi-corpus/{label}/{n}", label.encode())] for n, files in enumerate(layers)]
     tars = [layer_tar(files, style) for files in layers]
     config: dict[str, Any] = {
         "architecture": architecture,
