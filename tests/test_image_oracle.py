@@ -471,3 +471,20 @@ def test_what_podman_refuses_to_load_byoi_refuses_to_read(
     byoi = run_byoi("check-image", str(archive), "--target", "foundry-byoc")
     assert byoi.returncode == 2 and byoi.stdout == "", byoi.stdout + byoi.stderr
     assert byoi.stderr.count("\n") == 1 and said in byoi.stderr and "Traceback" not in byoi.stderr
+
+
+def test_byoi_reads_the_suites_debian_based_images_as_podman_unpacks_them(tmp_path: Path) -> None:
+    """A whole Debian (debootstrap's bookworm, usrmerged) under the micromamba stand-in's layers,
+    as ``podman save`` (docker-archive) and ``buildah push`` (gzip OCI archive) write it."""
+    from engine import ensure_standin_images
+
+    require_engine()
+    name = ensure_standin_images(keys=["micromamba"])["micromamba"][0]
+    image_id = _podman("image", "inspect", "--format", "{{.Id}}", name).decode().strip()
+    saved = tmp_path / "saved.tar"
+    _podman("save", "--format", "docker-archive", "-o", str(saved), image_id)
+    pushed = tmp_path / "pushed.oci.tar"
+    _buildah("push", image_id, f"oci-archive:{pushed}")
+    assert len(read_image(str(pushed), lambda path, mode: 0).layers) > 1
+    for archive in (saved, pushed):
+        compare(archive, image_id)
