@@ -199,6 +199,10 @@ def changes_layer() -> list[File]:
         whiteout("var/lib/dpkg"),
         File("var/lib/dpkg", b"folder -> file\n"),  # folder -> file
         whiteout("never/existed"),
+        whiteout("lib"),  # a symlink deleted
+        folder("srv/current"),  # a symlink replaced by a folder (no whiteout needed)
+        File("srv/current/now", b"n"),
+        link("etc/passwd", "/srv/data/part"),  # a file replaced by a symlink
         folder("home/app", mode=0o750, uid=5001, gid=100),  # a folder's owner and mode changed
     ]
 
