@@ -266,3 +266,60 @@ def test_gnu_access_times_are_not_read_as_a_name_prefix(tmp_path: Path) -> None:
     config["rootfs"]["diff_ids"] = [corpus.sha256(bytes(tar))]
     image.config = json.dumps(config).encode()
     assert checked(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)])) == (0, [])
+
+
+# --------------------------------------------------------------------------- malformed documents
+
+
+def test_a_digest_that_is_a_path_is_refused_not_followed(tmp_path: Path) -> None:
+    """``sha256:../../../dev/zero`` would read forever: a digest is 64 hex digits, as Go's digest package checks."""
+    layout = tmp_path / "layout"
+    (layout / "blobs" / "sha256").mkdir(parents=True)
+    (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    index = {
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": corpus.OCI_MANIFEST, "digest": "sha256:../../../dev/zero"}],
+    }
+    (layout / "index.json").write_text(json.dumps(index))
+    refused(layout, "is not a blob digest")
+
+
+def test_a_docker_save_folder_naming_a_device_as_a_layer_is_refused(tmp_path: Path) -> None:
+    folder_path = tmp_path / "saved"
+    folder_path.mkdir()
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {}}).encode()
+    name = hashlib.sha256(config).hexdigest() + ".json"
+    (folder_path / name).write_bytes(config)
+    manifest = [{"Config": name, "Layers": ["../../../../dev/zero"]}]
+    (folder_path / "manifest.json").write_text(json.dumps(manifest))
+    (folder_path / "zero").symlink_to("/dev/zero")
+    refused(folder_path, "is missing from the image")
+    manifest[0]["Layers"] = ["zero"]
+    (folder_path / "manifest.json").write_text(json.dumps(manifest))
+    refused(folder_path, "is missing from the image")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("Env", "PATH=/bin"), ("Cmd", [1]), ("User", 5001), ("ExposedPorts", ["8080/tcp"]), ("Entrypoint", {"a": 1})],
+)
+def test_a_config_field_of_the_wrong_type_is_one_line(tmp_path: Path, field: str, value: Any) -> None:
+    """The image spec types each field; podman's Go structs refuse another type, and so does byoi."""
+    image = corpus.build({**RUNTIME, field: value}, [debian_base()], label="types")
+    refused(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)]), f"config.{field} is not of the type")
+
+
+def test_a_lone_string_entrypoint_reads_as_docker_reads_it(tmp_path: Path) -> None:
+    """Docker's StrSlice takes ``"Entrypoint": "/app/run"`` as one word."""
+    image = corpus.build({**RUNTIME, "Entrypoint": "/app/run"}, [debian_base(), [exe("app/run")]], label="lone")
+    assert checked(corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)])) == (0, [])
+
+
+@pytest.mark.parametrize("index", [[], None, {"manifests": 1}, {"manifests": [{"digest": 5}]}, {"manifests": [1]}])
+def test_a_malformed_index_is_one_line(tmp_path: Path, index: Any) -> None:
+    layout = tmp_path / "layout"
+    layout.mkdir()
+    (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (layout / "index.json").write_text(json.dumps(index))
+    proc = run_byoi("check-image", str(layout), "--target", "foundry-byoc")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import tarfile
@@ -160,14 +161,21 @@ class _FolderStore(_Store):
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def _path(self, name: str) -> Path:
+        # Inside the folder (no "..": normalize), and a regular file: never a device such as /dev/zero.
+        path = self.root / normalize(name)
+        if not path.is_file():
+            raise KeyError(f"no file {name}")
+        return path
+
     def open(self, name: str) -> IO[bytes]:
-        return (self.root / name).open("rb")
+        return self._path(name).open("rb")
 
     def exists(self, name: str) -> bool:
-        return (self.root / name).is_file()
+        return (self.root / normalize(name)).is_file()
 
     def size(self, name: str) -> int:
-        return (self.root / name).stat().st_size
+        return self._path(name).stat().st_size
 
 
 class _Slice(io.RawIOBase):
@@ -332,10 +340,13 @@ def _diff_ids(config: Any) -> list[str | None]:
 
 
 def _digest_of(name: str) -> str | None:
-    """The digest a content-addressed path names (``blobs/sha256/HEX``), else None."""
+    """The digest a content-addressed path names (``blobs/sha256/HEX``, or a config's ``HEX.json``
+    in a docker save), else None."""
     parts = normalize(name).split("/")
-    if len(parts) >= 3 and parts[-3] == "blobs" and parts[-2] == "sha256" and len(parts[-1]) == 64:
+    if len(parts) >= 3 and parts[-3:-1] == ["blobs", "sha256"] and _DIGEST.fullmatch(f"sha256:{parts[-1]}"):
         return f"sha256:{parts[-1]}"
+    if len(parts) == 1 and name.endswith(".json") and _DIGEST.fullmatch(f"sha256:{name[:-5]}"):
+        return f"sha256:{name[:-5]}"
     return None
 
 
@@ -347,9 +358,10 @@ def _docker_archive(store: _Store, source: str, keep: Keep) -> Image:
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
         raise ImageError(f"{source}: manifest.json lists no image")
     first = manifest[0]
-    config_name = str(first.get("Config"))
+    config_name, names = first.get("Config"), first.get("Layers")
+    if not isinstance(config_name, str) or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ImageError(f"{source}: manifest.json does not name a config and a list of layers")
     config = _config_object(store.json(config_name, _digest_of(config_name)), source)
-    names = [str(n) for n in first.get("Layers") or []]
     diff_ids = _diff_ids(config)
     blobs = [
         _Blob(n, name, _digest_of(name), diff_ids[n - 1] if n <= len(diff_ids) else None)
@@ -358,9 +370,21 @@ def _docker_archive(store: _Store, source: str, keep: Keep) -> Image:
     return Image(source, config, _read_layers(store, blobs, keep))
 
 
-def _blob(digest: str) -> str:
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+
+
+def _blob(digest: Any, source: str = "the image") -> str:
+    """Where the blob ``digest`` names is; a digest that is not one (``../../dev/zero``) is refused."""
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        raise ImageError(f"{source}: {str(digest)[:80]!r} is not a blob digest (sha256:<64 hex digits>)")
     algorithm, _, hexdigest = digest.partition(":")
     return f"blobs/{algorithm}/{hexdigest}"
+
+
+def _descriptor(value: Any, what: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ImageError(f"{source}: {what} is not a descriptor (a JSON object with a digest)")
+    return value
 
 
 def _platform_rank(descriptor: dict[str, Any]) -> int:
@@ -371,15 +395,16 @@ def _platform_rank(descriptor: dict[str, Any]) -> int:
     return 0 if (platform.get("os"), platform.get("architecture")) == ("linux", "amd64") else 2
 
 
-def _pick_manifest(store: _Store, index: dict[str, Any], source: str) -> dict[str, Any]:
+def _pick_manifest(store: _Store, index: Any, source: str) -> dict[str, Any]:
     """The linux/amd64 manifest of an OCI index (nested indexes followed), else the first."""
     for _ in range(4):
-        manifests = [m for m in index.get("manifests") or [] if isinstance(m, dict)]
+        listed = index.get("manifests") if isinstance(index, dict) else None
+        manifests = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
         if not manifests:
             raise ImageError(f"{source}: the OCI index lists no manifest")
         chosen = min(manifests, key=_platform_rank)
-        digest = str(chosen.get("digest"))
-        document = store.json(_blob(digest), digest)
+        digest = chosen.get("digest")
+        document = store.json(_blob(digest, source), digest)
         if not isinstance(document, dict):
             break
         if chosen.get("mediaType") in _INDEX_TYPES or "manifests" in document:
@@ -391,21 +416,57 @@ def _pick_manifest(store: _Store, index: dict[str, Any], source: str) -> dict[st
 
 def _oci_layout(store: _Store, source: str, keep: Keep) -> Image:
     manifest = _pick_manifest(store, store.json("index.json"), source)
-    config_digest = str((manifest.get("config") or {}).get("digest"))
-    config = _config_object(store.json(_blob(config_digest), config_digest), source)
+    config_digest = _descriptor(manifest.get("config"), "the manifest's config", source).get("digest")
+    config = _config_object(store.json(_blob(config_digest, source), config_digest), source)
     diff_ids = _diff_ids(config)
+    layers = manifest.get("layers", [])
+    if not isinstance(layers, list):
+        raise ImageError(f"{source}: the manifest's layers are not a list")
     blobs = []
-    for number, descriptor in enumerate(manifest.get("layers") or [], 1):
-        digest = str(descriptor.get("digest")) if isinstance(descriptor, dict) else ""
+    for number, descriptor in enumerate(layers, 1):
+        digest = _descriptor(descriptor, f"layer {number} of the manifest", source).get("digest")
         diff_id = diff_ids[number - 1] if number <= len(diff_ids) else None
-        blobs.append(_Blob(number, _blob(digest), digest, diff_id))
+        blobs.append(_Blob(number, _blob(digest, source), digest, diff_id))
     return Image(source, config, _read_layers(store, blobs, keep))
 
 
+#: The image config's fields byoi reads, and their JSON types (OCI image-spec, config.md).
+_STRINGS = ("User", "WorkingDir", "StopSignal")
+_STRING_LISTS = ("Env", "Entrypoint", "Cmd")
+_OBJECTS = ("ExposedPorts", "Volumes", "Labels")
+
+
 def _config_object(config: Any, source: str) -> dict[str, Any]:
+    """The image config, its fields of the types the image spec gives them (engines refuse others)."""
     if not isinstance(config, dict):
         raise ImageError(f"{source}: the image config is not a JSON object")
+    for key in ("architecture", "os", "variant"):
+        if not isinstance(config.get(key, ""), str):
+            raise ImageError(f"{source}: the image config's {key} is not a string")
+    for name in ("config", "Config"):
+        runtime = config.get(name)
+        if runtime is None:
+            continue
+        if not isinstance(runtime, dict):
+            raise ImageError(f"{source}: the image config's {name} is not a JSON object")
+        for key in _STRING_LISTS:
+            if isinstance(runtime.get(key), str) and key != "Env":
+                runtime[key] = [runtime[key]]  # Docker's StrSlice reads a lone string as one word
+        wrong = (
+            [k for k in _STRINGS if not isinstance(runtime.get(k) or "", str)]
+            + [k for k in _STRING_LISTS if not _string_list(runtime.get(k) or [])]
+            + [k for k in _OBJECTS if not isinstance(runtime.get(k) or {}, dict)]
+        )
+        if wrong:
+            raise ImageError(
+                f"{source}: the image config's {name}.{wrong[0]} is not of the type the image spec gives it "
+                "(a string, a list of strings or an object); rebuild the image"
+            )
     return config
+
+
+def _string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _read_store(store: _Store, source: str, keep: Keep) -> Image:
