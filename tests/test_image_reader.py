@@ -323,3 +323,21 @@ def test_a_malformed_index_is_one_line(tmp_path: Path, index: Any) -> None:
     (layout / "index.json").write_text(json.dumps(index))
     proc = run_byoi("check-image", str(layout), "--target", "foundry-byoc")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_the_archive_itself_has_the_limits_of_a_layer(tmp_path: Path) -> None:
+    """The outer tar (docker save, oci-archive) is read by the same reader: a 2 MiB PAX header in it
+    is refused (tarfile would read it whole into memory), and so is a damaged header."""
+    image = corpus.build(RUNTIME, [debian_base()], label="outer")
+    archive = corpus.oci_archive(tmp_path / "image.tar", [(image, AMD64)])
+    with tarfile.open(archive) as src, tarfile.open(tmp_path / "pax.tar", "w", format=tarfile.PAX_FORMAT) as out:
+        for number, member in enumerate(src):
+            if number == 1:
+                member.pax_headers = {"comment": "x" * (2 << 20)}
+            out.addfile(member, src.extractfile(member) if member.isfile() else None)
+    refused(tmp_path / "pax.tar", "over the 1 MiB")
+    damaged = bytearray(archive.read_bytes())
+    second = damaged.index(b"blobs/", 512)  # a later member's header
+    damaged[second + 1] ^= 0x20
+    (tmp_path / "damaged.tar").write_bytes(bytes(damaged))
+    refused(tmp_path / "damaged.tar", "fails its checksum")

@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,19 +215,56 @@ class _Slice(io.RawIOBase):
         super().close()
 
 
-class _TarStore(_Store):
-    def __init__(self, tar: tarfile.TarFile, path: Path | None) -> None:
-        self.tar = tar
-        #: The archive's path when it is a plain tar: members are then read by offset, in parallel.
+class _ArchiveStore(_Store):
+    """A plain tar archive, indexed by byoi's own tar reader: members are read by offset, in parallel.
+
+    The same limits as a layer's apply (headers over 1 MiB refused, checksums checked).
+    """
+
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.parallel = path is not None
+        with path.open("rb") as handle:
+            stream = Inflated(handle, size=path.stat().st_size)
+            self.members = {normalize(m.name): m for m, _ in members(stream, lambda m: 0)}
+
+    def _member(self, name: str) -> Member:
+        member = self.members.get(normalize(name))
+        if member is None:
+            raise KeyError(f"no {name}")
+        # Layers are often symlinks to blobs (docker save since 25): follow them in the archive.
+        for _ in range(8):
+            if member.type != b"2":
+                break
+            target = normalize(posixpath.join(posixpath.dirname(member.name), member.linkname))
+            member = self.members.get(target) or member
+        return member
+
+    def open(self, name: str) -> IO[bytes]:
+        member = self._member(name)
+        if member.type not in (b"0", b"\0", b"7"):
+            raise KeyError(f"{name} is not a file")
+        return io.BufferedReader(_Slice(self.path, member.offset, member.size), CHUNK)
+
+    def exists(self, name: str) -> bool:
+        return normalize(name) in self.members
+
+    def size(self, name: str) -> int:
+        return self._member(name).size
+
+
+class _TarStore(_Store):
+    """A compressed tar archive (``docker save | gzip``), read through :mod:`tarfile`, one member at a time."""
+
+    parallel = False
+
+    def __init__(self, tar: tarfile.TarFile) -> None:
+        self.tar = tar
         self.members = {normalize(m.name): m for m in tar.getmembers()}
 
     def _member(self, name: str) -> tarfile.TarInfo:
         member = self.members.get(normalize(name))
         if member is None:
             raise KeyError(f"no {name}")
-        # Layers are often symlinks to blobs (docker save since 25): follow them in the archive.
         for _ in range(8):
             if not member.issym():
                 break
@@ -235,12 +273,7 @@ class _TarStore(_Store):
         return member
 
     def open(self, name: str) -> IO[bytes]:
-        member = self._member(name)
-        if not member.isfile():
-            raise KeyError(f"{name} is not a file")
-        if self.path is not None:
-            return io.BufferedReader(_Slice(self.path, member.offset_data, member.size), CHUNK)
-        handle = self.tar.extractfile(member)
+        handle = self.tar.extractfile(self._member(name))
         if handle is None:
             raise KeyError(f"{name} is not a file")
         return handle
@@ -487,18 +520,24 @@ def read_image(source: str, keep: Keep, *, env: dict[str, str] | None = None, en
     if path.is_dir():
         return _read_store(_FolderStore(path), source, keep)
     if path.is_file():
-        try:
-            with tarfile.open(path, mode="r:") as tar:
-                return _read_store(_TarStore(tar, path), source, keep)
-        except tarfile.ReadError:
-            pass
-        except (tarfile.TarError, EOFError, OSError) as err:
-            raise ImageError(f"{source} is not a readable tar archive: {err}") from None
+        with path.open("rb") as handle:
+            head = handle.read(4)
+        if not head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zX")):
+            try:
+                store = _ArchiveStore(path)
+            except LayerError as err:
+                reason = str(err).split(" (the layer")[0].replace("its tar", "it")
+                raise ImageError(
+                    f"{source} is not a tar archive: {reason}; give a docker-archive or OCI archive"
+                ) from None
+            except OSError as err:
+                raise ImageError(f"cannot read {source}: {err}") from None
+            return _read_store(store, source, keep)
         try:
             # A docker save piped through gzip reads too (more slowly: one stream, no seeking).
             with tarfile.open(path, mode="r:*") as tar:
-                return _read_store(_TarStore(tar, None), source, keep)
-        except (tarfile.TarError, EOFError, OSError):
+                return _read_store(_TarStore(tar), source, keep)
+        except (tarfile.TarError, EOFError, OSError, zlib.error):
             raise ImageError(f"{source} is not a tar archive; give a docker-archive or OCI archive") from None
     with _exported(source, env, engine) as archive:
         image = read_image(str(archive), keep)

@@ -67,6 +67,8 @@ class Member:
     gid: int
     size: int
     linkname: str
+    #: Where its content starts in the uncompressed tar.
+    offset: int = 0
 
 
 # --------------------------------------------------------------------------- blob -> bytes
@@ -196,6 +198,8 @@ class Inflated:
         self.content_hash = hashlib.sha256() if self.diff_id else None
         self.buffer = bytearray()
         self.done = False
+        #: Uncompressed bytes handed out or skipped so far: the position in the tar.
+        self.position = 0
 
     def _more(self, size: int) -> None:
         data = self.codec.read(max(size, CHUNK))
@@ -221,6 +225,7 @@ class Inflated:
             self._more(size - len(self.buffer))
         data = bytes(self.buffer[:size])
         del self.buffer[:size]
+        self.position += len(data)
         return data
 
     def skip(self, size: int) -> int:
@@ -242,6 +247,7 @@ class Inflated:
             if self.content_hash is not None:
                 self.content_hash.update(data)
             skipped += len(data)
+        self.position += skipped
         return skipped
 
     def drain(self) -> None:
@@ -332,6 +338,7 @@ def members(stream: Inflated, keep: Callable[[Member], int]) -> Iterator[tuple[M
             gid=int(pax["gid"]) if "gid" in pax else _number(header[116:124]),
             size=int(pax["size"]) if "size" in pax else size,
             linkname=pax.get("linkpath", long_link if long_link is not None else _text(header[157:257])),
+            offset=stream.position,
         )
         long_name = long_link = None
         pax = {}
