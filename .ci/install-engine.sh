@@ -12,7 +12,8 @@
 # Usage: .ci/install-engine.sh
 set -euo pipefail
 
-packages=(buildah podman runc debootstrap docker-registry)
+# openssl: the local compute module runtime (byoi verify, tests) makes its throwaway certificates with it.
+packages=(buildah podman runc debootstrap docker-registry openssl)
 
 have() {
     # runc and debootstrap live in /usr/sbin, which a non-root PATH may lack.

@@ -12,6 +12,9 @@ Rows:
 - ``byoi check FILE --target T`` against ``hadolint FILE`` on one Dockerfile: the
   seed example (``tests/checker/dockerfiles/113-sm-seed-micromamba.Dockerfile``) and
   the Dockerfile of a project ``byoi new`` writes (``examples/sagemaker-micromamba``).
+- The same on the seed example from a repository whose ``pyproject.toml`` holds
+  ``[tool.byoi]`` (this repository's own ``pyproject.toml`` with the table added), where
+  a team's pre-commit hook runs it: ``byoi check Dockerfile`` finds and reads the settings.
 - The same on 500 and 5000 Dockerfiles in one call: copies of the test corpus and of
   every example project (build contexts included), about ten to a folder, written to
   a temporary folder.
@@ -52,6 +55,8 @@ CORPUS = REPO / "tests" / "checker" / "dockerfiles"
 SEED = CORPUS / "113-sm-seed-micromamba.Dockerfile"
 GENERATED = REPO / "examples" / "sagemaker-micromamba" / "project" / "Dockerfile"
 TARGET = "sagemaker-code-editor"
+#: The settings a team keeps in its pyproject.toml for the configured row.
+SETTINGS = f'\n[tool.byoi]\ntarget = "{TARGET}"\nignored = ["BY105"]\n\n[tool.byoi.override]\nwarning = ["SM213"]\n'
 PER_FOLDER = 10
 
 
@@ -120,6 +125,15 @@ def file_set(root: Path, count: int) -> list[str]:
     return paths
 
 
+def configured_repository(root: Path) -> Path:
+    """A repository holding the seed example and a ``pyproject.toml`` with ``[tool.byoi]`` settings."""
+    repo = root / "configured"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text(encoding="utf-8") + SETTINGS)
+    shutil.copyfile(SEED, repo / "Dockerfile")
+    return repo
+
+
 def tool(name: str) -> str:
     """The command ``name`` installed beside this interpreter."""
     beside = Path(sys.executable).parent / name
@@ -155,6 +169,7 @@ def main() -> int:
     parser.add_argument("--many-pairs", type=int, default=5, help="pairs for 500/5000 files and byoi new (5)")
     parser.add_argument("--quick", action="store_true", help="3 pairs everywhere: a smoke test, not a measurement")
     parser.add_argument("--skip-new", action="store_true", help="leave out byoi new against cookiecutter")
+    parser.add_argument("--one-file-only", action="store_true", help="only the one-Dockerfile rows")
     parser.add_argument("--skip-image", action="store_true", help="leave out byoi check-image against gzip -dc")
     parser.add_argument("--image-gb", type=float, default=1.5, help="size of the check-image archive (1.5 GB)")
     args = parser.parse_args()
@@ -172,6 +187,12 @@ def main() -> int:
         for label, path in (("seed example, 15 lines", SEED), ("generated project, 68 lines", GENERATED)):
             a, b = pairs([*check, str(path)], [*lint, str(path)], few, env, work)
             rows.append((f"`byoi check`, one Dockerfile ({label})", "hadolint", a, b))
+        repo = configured_repository(work)
+        a, b = pairs([byoi, "check", "--no-fail", "Dockerfile"], [*lint, "Dockerfile"], few, env, repo)
+        rows.append(("`byoi check`, one Dockerfile (seed example), `[tool.byoi]` in pyproject.toml", "hadolint", a, b))
+        if args.one_file_only:
+            _print(rows, memory, few, many)
+            return 0
         for count in (500, 5000):
             files = file_set(work, count)
             a, b = pairs([*check, *files], [*lint, *files], many, env, work)

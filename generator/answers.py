@@ -51,6 +51,28 @@ class When:
         return f"{'only ' if self.refuse else 'asked only '}with {self.flag} {' or '.join(str(v) for v in self.values)}"
 
 
+#: The sections of the questions, in the order the wizard (and cookiecutter) asks them:
+#: what the image is built on (the base and its flavour), what goes into it (packages,
+#: extensions: the reason it exists), what it is called, then the advanced settings
+#: (environment, certificates, a base image override, user, ports ...). An option says
+#: its section with ``group=``; one that does not is advanced.
+KIND = "kind"
+CONTENTS = "contents"
+IDENTITY = "identity"
+ADVANCED = "advanced"
+GROUPS = (KIND, CONTENTS, IDENTITY, ADVANCED)
+
+#: Ranks inside a section (lower first; equal ranks keep the declaration order). In the
+#: contents: the system's packages, conda's, pip's, then editor extensions, then the rest.
+RANK_APT_PACKAGES = 10
+RANK_CONDA_PACKAGES = 20
+RANK_PIP_PACKAGES = 30
+RANK_EXTENSIONS = 40
+RANK_DEFAULT = 100
+#: After every other question: the CI system, a setting of the project rather than of the image.
+RANK_LAST = 1000
+
+
 @dataclass(frozen=True)
 class Option:
     """One question a target asks: a flag, an answers-file key, a cookiecutter variable, a wizard question."""
@@ -64,6 +86,14 @@ class Option:
     boolean: bool = False
     path: bool = False
     when: When | None = None
+    group: str = ADVANCED
+    rank: int = RANK_DEFAULT
+
+    @property
+    def one_item_help(self) -> str:
+        """The help for one item of the answer: without "repeatable", which only the flags are
+        (the wizard asks one item at a time, cookiecutter takes a list)."""
+        return self.help.replace(" (repeatable)", "").replace("(repeatable; ", "(")
 
 
 def option(
@@ -77,6 +107,8 @@ def option(
     metavar: str | None = None,
     path: bool = False,
     when: When | None = None,
+    group: str = ADVANCED,
+    rank: int = RANK_DEFAULT,
 ) -> Any:
     """Declare a dataclass field that is also a question.
 
@@ -84,7 +116,11 @@ def option(
     typed value, raising :class:`AnswerError`. With ``multiple``, the field holds a
     tuple and ``parse`` is applied to each item. ``path`` marks file answers, which an
     answers file gives relative to itself. ``when`` says when the question applies.
+    ``group`` (one of :data:`GROUPS`) and ``rank`` place the question in the order it is
+    asked (see :func:`asking_order`).
     """
+    if group not in GROUPS:
+        raise ValueError(f"group {group!r} is not one of {', '.join(GROUPS)}")
     boolean = isinstance(default, bool)
     if parse is None:
         parse = parse_bool if boolean else str
@@ -100,6 +136,8 @@ def option(
         boolean=boolean,
         path=path,
         when=when,
+        group=group,
+        rank=rank,
     )
     if multiple:
         return field(default=tuple(default), metadata={"option": meta})
@@ -140,6 +178,27 @@ def questions(cls: type) -> list[Question]:
         default = f.default if f.default is not dataclasses.MISSING else None
         found.append(Question(f.name, default, meta))
     return found
+
+
+def asking_order(cls: type) -> list[Question]:
+    """The questions in the order the wizard and cookiecutter ask them.
+
+    By section (:data:`GROUPS`), then rank, then declaration order; a question that
+    depends on another's answer (``when``) comes right after that answer, whatever its
+    own section, since it refines it (the GPU flavour right after the base).
+    """
+    qs = questions(cls)
+    dependents: dict[str, list[Question]] = {}
+    for q in qs:
+        if q.option.when is not None:
+            dependents.setdefault(q.option.when.name, []).append(q)
+    roots = [q for q in qs if q.option.when is None]
+    roots.sort(key=lambda q: (GROUPS.index(q.option.group), q.option.rank))
+    result: list[Question] = []
+    for q in roots:
+        result.append(q)
+        result.extend(dependents.get(q.name, []))
+    return result
 
 
 A = TypeVar("A")

@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from generator.checkconfig import CheckConfig
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "gitlab")
 #: The checker's settings file (the answers file ``byoi.yaml`` has no dot), and the
 #: other file settings may be in (as ``[tool.byoi]``); see generator.checkconfig.
 CONFIG_FILE = ".byoi.yaml"
@@ -105,16 +105,14 @@ def run_check(paths: list[str], *, target: str | None, fmt: str, config: str | N
             raise CheckError("--config needs a file name (.byoi.yaml or pyproject.toml)")
         found = config if config is not None else find_settings(os.getcwd())
         if found is not None:
-            # Settings are rare; their reader (YAML, TOML, pathlib) is imported only for them.
-            from pathlib import Path
-
+            # Their reader is imported only when there are settings (YAML only for .byoi.yaml).
             from generator.checkconfig import ConfigError, load_config
 
             try:
                 from generator.rules import IMAGE_RULE_CODES
 
                 # One settings file serves byoi check-image too: its codes are known here.
-                settings = load_config(Path(found), frozenset(RULES) | frozenset(IMAGE_RULE_CODES))
+                settings = load_config(found, frozenset(RULES) | frozenset(IMAGE_RULE_CODES))
             except ConfigError as err:
                 raise CheckError(str(err)) from None
         chosen = target or (settings.target if settings is not None else None)
@@ -146,12 +144,10 @@ def find_settings(start: str) -> str | None:
                 regular = False
             if not regular:
                 return pyproject  # a FIFO or a broken link: reported when read, never waited on
-            from pathlib import Path
-
             from generator.checkconfig import ConfigError, has_byoi_table
 
             try:
-                if has_byoi_table(Path(pyproject)):
+                if has_byoi_table(pyproject):
                     return pyproject
             except ConfigError:
                 return pyproject  # reported when it is read

@@ -22,11 +22,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 from generator.inputfile import read_input_text, shown
 from generator.rules import LEVELS, TARGETS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing and pathlib cost more to import than a check of one file takes
+    from pathlib import Path
+    from typing import Any
 
 #: The checker's settings file (the answers file ``byoi.yaml`` has no dot).
 CONFIG_FILE = ".byoi.yaml"
@@ -56,7 +59,7 @@ class CheckConfig:
         override: Mapping[str, str] | None = None,
         failure_threshold: str = "error",
         target: str | None = None,
-        source: Path | None = None,
+        source: Path | str | None = None,
     ) -> None:
         self.ignored = ignored
         self.override: Mapping[str, str] = override if override is not None else {}
@@ -82,7 +85,7 @@ def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def parse_config(data: Mapping[str, Any], source: Path | None, known_codes: frozenset[str]) -> CheckConfig:
+def parse_config(data: Mapping[str, Any], source: Path | str | None, known_codes: frozenset[str]) -> CheckConfig:
     """Validate a settings mapping (from YAML or TOML) into a :class:`CheckConfig`."""
     name = shown(source) if source is not None else "settings"
     extra = sorted(str(k) for k in set(data) - set(_KEYS))
@@ -104,17 +107,27 @@ def parse_config(data: Mapping[str, Any], source: Path | None, known_codes: froz
     return CheckConfig(ignored, override, threshold, target, source)
 
 
-def _read_yaml(path: Path) -> Mapping[str, Any]:
+def _read_yaml(path: Path | str) -> Mapping[str, Any]:
     from generator.yamlfile import read_mapping
 
     return read_mapping(path, "settings file", "setting", ConfigError)
 
 
-def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
-    """The ``[tool.byoi]`` table, or None when the file has none."""
+def _read_pyproject(path: Path | str) -> Mapping[str, Any] | None:
+    """The ``[tool.byoi]`` table, or None when the file has none.
+
+    A file found while looking for settings is read again to load them: with the usual
+    table that costs a fraction of a millisecond, and a file changed in between is seen.
+    """
     text = read_input_text(path, "settings file", PYPROJECT_LIMIT, ConfigError)
     if "tool" not in text or "byoi" not in text:
         return None
+    from generator.tomltable import Unsure, byoi_table
+
+    try:
+        return byoi_table(text)
+    except (Unsure, RecursionError):
+        pass  # tomllib reads it, and says what is wrong if anything is
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -138,7 +151,7 @@ def _read_pyproject(path: Path) -> Mapping[str, Any] | None:
     return table
 
 
-def has_byoi_table(path: Path) -> bool:
+def has_byoi_table(path: Path | str) -> bool:
     """True when the ``pyproject.toml`` at ``path`` has a ``[tool.byoi]`` table."""
     return _read_pyproject(path) is not None
 
@@ -149,12 +162,12 @@ def load_config(path: Path | str, known_codes: frozenset[str]) -> CheckConfig:
     Only a regular file of bounded size is read: a FIFO or a device is refused, never
     waited on.
     """
-    if str(path) == "":
+    if os.fspath(path) == "":
         raise ConfigError("--config: the path is empty; give the settings file's path")
-    path = Path(path)
     if not os.path.lexists(path):
         raise ConfigError(f"settings file {shown(path)} does not exist")
-    if path.name == PYPROJECT or path.suffix == ".toml":
+    name = os.path.basename(os.fspath(path))
+    if name == PYPROJECT or name.endswith(".toml"):
         table = _read_pyproject(path)
         if table is None:
             raise ConfigError(f"{shown(path)} has no [tool.byoi] table")

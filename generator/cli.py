@@ -30,10 +30,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _add_question(parser: argparse._ActionsContainer, q: Question) -> None:
+def _add_question(parser: argparse._ActionsContainer, q: Question, *, show_default: bool = True) -> None:
+    """One answer as a flag; ``show_default=False`` where the default is not the declared one (upgrade)."""
     opt = q.option
     kwargs: dict[str, Any] = {"dest": q.name, "default": argparse.SUPPRESS}
-    default = "" if q.default in (None, ()) else f" (default: {q.default})"
+    if not show_default or q.default in (None, ()):
+        default = ""
+    elif opt.boolean:  # the flag that stands for the default, not Python's True/False
+        default = f" (default: {q.flag if q.default else '--no-' + q.flag.removeprefix('--')})"
+    else:
+        default = f" (default: {q.default})"
     if opt.when is not None:
         default += f"; {opt.when}"
     if opt.boolean:
@@ -58,7 +64,12 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         help="answers file (YAML, e.g. a project's byoi.yaml); flags override it",
     )
     parser.add_argument(
-        "--force", action="store_true", default=default or False, help="write into a non-empty folder, replacing files"
+        "--force",
+        action="store_true",
+        default=default or False,
+        help="write into a folder that has files: files byoi wrote and you did not change are updated; a file you "
+        "changed (or byoi did not write) is kept, and byoi's new version of it, if different, is written beside it as "
+        "NAME.byoi-new",
     )
     parser.add_argument(
         "--no-input",
@@ -69,14 +80,14 @@ def _add_new_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None
 
 
 def _add_targets(targets: argparse._SubParsersAction[Any]) -> None:
-    from generator.answers import questions
+    from generator.answers import asking_order
     from generator.targets import TARGETS
 
     for target in TARGETS.values():
         sub = targets.add_parser(target.name, help=target.summary, description=target.summary)
         _add_new_options(sub, suppress=True)
-        group = sub.add_argument_group("answers")
-        for q in questions(target.answers):
+        group = sub.add_argument_group("answers (in the order the wizard asks them)")
+        for q in asking_order(target.answers):
             _add_question(group, q)
 
 
@@ -90,18 +101,22 @@ def _add_upgrade_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: The title of upgrade's answer flags: each one left out keeps the project's answer.
+UPGRADE_ANSWERS = "answers (the project's target's; a flag not given keeps the answer in byoi.yaml)"
+
+
 def _add_all_answer_flags(parser: argparse.ArgumentParser) -> None:
     """Every target's answer flags, once each: enough to find DIR before the target is known."""
     from generator.answers import questions
     from generator.targets import TARGETS
 
     seen: set[str] = set()
-    group = parser.add_argument_group("answers (those of the project's target)")
+    group = parser.add_argument_group(UPGRADE_ANSWERS)
     for target in TARGETS.values():
         for q in questions(target.answers):
             if q.flag not in seen:
                 seen.add(q.flag)
-                _add_question(group, q)
+                _add_question(group, q, show_default=False)
 
 
 def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
@@ -111,7 +126,11 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"byoi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    new = commands.add_parser("new", help="write a new image project", description="Write a new image project.")
+    new = commands.add_parser(
+        "new",
+        help="write a new image project",
+        description="Write a new image project. Each target's answers: byoi new TARGET --help.",
+    )
     _add_new_options(new, suppress=False)
     targets = new.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser)
     if with_targets:
@@ -128,7 +147,9 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     if with_targets:
         _add_all_answer_flags(upgrade)
 
-    commands.add_parser("targets", help="list the targets 'byoi new' can write")
+    commands.add_parser(
+        "targets", help="list the targets 'byoi new' can write", description="List the targets 'byoi new' can write."
+    )
 
     from generator.rules import TARGETS as CHECK_TARGETS
 
@@ -143,7 +164,12 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     check.add_argument(
         "--target", choices=CHECK_TARGETS, metavar=check_targets, help="platform (default: target: in .byoi.yaml)"
     )
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "gitlab"),
+        default="text",
+        help="output (default: text; gitlab: GitLab code quality)",
+    )
     check.add_argument(
         "--config",
         metavar="FILE",
@@ -169,7 +195,12 @@ def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str,
     )
     check.add_argument("image", metavar="IMAGE", help="image archive, OCI layout folder, or local image reference")
     check.add_argument("--target", choices=targets, metavar=metavar, help="platform (default: target: in .byoi.yaml)")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output (default: text)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "gitlab"),
+        default="text",
+        help="output (default: text; gitlab: GitLab code quality)",
+    )
     check.add_argument("--config", metavar="FILE", help="settings, as for byoi check (default: the nearest .byoi.yaml)")
     check.add_argument("--no-fail", action="store_true", help="exit 0 even when there are error-level findings")
     check.add_argument(
@@ -313,9 +344,9 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
     # Parse again with the flags of the project's own target only.
     strict = _Parser(prog="byoi upgrade")
     _add_upgrade_options(strict)
-    group = strict.add_argument_group("answers")
+    group = strict.add_argument_group(UPGRADE_ANSWERS)
     for q in questions(loaded.target.answers):
-        _add_question(group, q)
+        _add_question(group, q, show_default=False)
     args = strict.parse_args(words[1:])
     names = {q.name for q in questions(loaded.target.answers)}
     flags = {k: v for k, v in vars(args).items() if k in names}
@@ -327,6 +358,9 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
         write(outcome.diff)
     lines = [line for c in outcome.changes if (line := c.report()) is not None]
     where = args.directory
+    # The version the record names (None: a project written before byoi kept a record).
+    written_by = loaded.record.byoi_version if loaded.record is not None else None
+    span = f"from byoi {written_by} to {__version__}" if written_by not in (None, __version__) else ""
     if dry:
         if not outcome.changed:
             print(f"{where} is up to date with byoi {__version__}")
@@ -336,12 +370,13 @@ def _upgrade(args: argparse.Namespace, words: list[str]) -> int:
                 print(f"  {line}")
             if outcome.record_changes and not any(c.changes_project for c in outcome.changes):
                 print(f"  record    {RECORD_DIR}/ (what byoi wrote, for later upgrades)")
-        print(f"{where} is not up to date with byoi {__version__}: run byoi upgrade {where}")
+        written = f" (written by byoi {written_by})" if span else ""
+        print(f"{where} is not up to date with byoi {__version__}{written}: run byoi upgrade {where}")
         return 1
     if not outcome.changed:
         print(f"{where} is up to date with byoi {__version__}; nothing to do")
         return 0
-    print(f"upgraded {where} with byoi {__version__}")
+    print(f"upgraded {where} {span or f'with byoi {__version__}'}")
     for line in lines:
         print(f"  {line}")
     if outcome.conflicts:
@@ -402,7 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(words: list[str]) -> int:
     parser = build_parser(with_targets=bool(words) and words[0] in ("new", "upgrade"))
-    args = parser.parse_args(_with_target_from_config(words))
+    args, unknown = parser.parse_known_args(_with_target_from_config(words))
+    if unknown:
+        # Said by the command that would take them, so the hint names the help that lists its flags.
+        prog = " ".join(["byoi", *(w for w in (args.command, getattr(args, "target", None)) if w)])
+        _Parser(prog=prog).error(f"unrecognized arguments: {' '.join(unknown)}")
     from generator.answers import AnswerError
 
     try:

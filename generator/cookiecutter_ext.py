@@ -13,9 +13,16 @@ before it writes anything (generating). The extension reads that context there a
 
 - refuses any answer that holds ``{{``, ``{%`` or ``{#``: cookiecutter renders answers
   given as extra context or defaults as Jinja templates while prompting, so this is the
-  earliest point at which a value can be refused before it is executed;
+  earliest point at which a value can be refused before it is executed. The one
+  exception is ``project_slug``'s own default (:data:`DEFAULT_SLUG`), which renders the
+  name through :func:`checked_answer`: the project's folder is named after it, as
+  cookiecutter templates do, once the name has passed its checks;
 - before writing, validates every answer with the target's own parsers and checks
-  (one-line message, exit status 2, nothing written).
+  (one-line message, exit status 2, nothing written), naming each answer by its
+  variable (:func:`in_variable_terms`), as cookiecutter's prompts do.
+
+The variables come in the order the wizard asks them (:func:`generator.answers.asking_order`),
+``project_slug`` right after ``name``. Turning the flat answers into byoi's is :mod:`generator.cookiecutter_answers`.
 
 Lists (packages, extensions, env, ports) are JSON lists, e.g.
 ``pip_packages='["pkg[extra]>=1,<2", "httpx"]'``, so items can hold commas; a
@@ -24,26 +31,32 @@ Lists (packages, extensions, env, ports) are JSON lists, e.g.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from jinja2 import Environment
 
-from generator.answers import AnswerError, questions
+from generator.answers import AnswerError, asking_order, parse_answer, questions
+from generator.cookiecutter_answers import answers_from_cookiecutter
 from generator.templating import JINJA_SETTINGS, ByoiExtension
 
 if TYPE_CHECKING:
     from types import FrameType
 
-    from generator.targets.base import CommonAnswers, Target
+    from generator.targets.base import Target
 
 #: The template variable naming the project folder (cookiecutter's convention).
 PROJECT_SLUG = "project_slug"
-#: Its default: the folder cookiecutter creates under ``-o``.
-DEFAULT_SLUG = "project"
+#: The filter the slug's default checks the name with before using it (see :func:`checked_answer`).
+CHECKED_FILTER = "checked_answer"
+#: The slug's default, as cookiecutter templates have it: the project's name (``byoi new``
+#: does not use it: its ``-o`` names the folder). The only answer allowed template syntax,
+#: and only exactly this text, which renders the name once checked, never runs it.
+DEFAULT_SLUG = "{{ cookiecutter.name | " + CHECKED_FILTER + '("name") }}'
 #: The module, in each template's folder, that cookiecutter loads the extension from.
 LOCAL_EXTENSION = "byoi_template"
 
@@ -73,50 +86,6 @@ def refuse_template_syntax(name: str, value: Any) -> None:
             )
 
 
-def _items(name: str, value: Any) -> list[Any]:
-    """A list answer as cookiecutter gives it: a JSON list, a YAML list, empty, or one item."""
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    text = str(value).strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except ValueError:
-            items = None
-        if not isinstance(items, list) or not all(isinstance(i, (str, int)) for i in items):
-            raise AnswerError(f'{name}: {text!r} is not a JSON list of strings; use e.g. ["a", "b"]')
-        return items
-    return [text]
-
-
-def from_cookiecutter(target: Target, flat: dict[str, Any]) -> dict[str, Any]:
-    """Flat cookiecutter answers (lists as JSON lists or one item) -> raw answers."""
-    raw: dict[str, Any] = {}
-    for q in questions(target.answers):
-        if q.name not in flat:
-            continue
-        value = flat[q.name]
-        if q.option.multiple:
-            value = _items(q.name, value)
-        elif value == "" and q.default is None:
-            value = None
-        raw[q.name] = value
-    return raw
-
-
-def answers_from_cookiecutter(cc: dict[str, Any]) -> CommonAnswers:
-    """When cookiecutter renders a template itself: its flat answers, validated as byoi does."""
-    from generator.targets import TARGETS
-
-    target = TARGETS[cc["_target"]]
-    answers = target.build(from_cookiecutter(target, cc))
-    if answers.ca_certs:
-        raise AnswerError("ca_certs: use byoi new --ca-cert, which copies the certificates into the project")
-    return answers
-
-
 def cookiecutter_variables(target: Target) -> dict[str, Any]:
     """The ``cookiecutter.json`` a target's template has (a test keeps the file in sync).
 
@@ -124,9 +93,9 @@ def cookiecutter_variables(target: Target) -> dict[str, Any]:
     unknown choice or a bad boolean with a traceback, before any template code can
     validate it); ``__prompts__`` says what each one is, with its choices.
     """
-    data: dict[str, Any] = {PROJECT_SLUG: DEFAULT_SLUG}
-    prompts: dict[str, str] = {PROJECT_SLUG: "project folder name (created under -o)"}
-    for q in questions(target.answers):
+    data: dict[str, Any] = {}
+    prompts: dict[str, str] = {}
+    for q in asking_order(target.answers):
         if q.option.multiple or q.default is None:
             default = ""
         elif q.option.boolean:
@@ -135,13 +104,20 @@ def cookiecutter_variables(target: Target) -> dict[str, Any]:
             default = str(q.default)
         data[q.name] = default
         hint = ""
-        if q.option.choices:
+        if q.option.path:
+            # files byoi new copies into the project; plain cookiecutter cannot (answers_from_cookiecutter)
+            hint = " (only with byoi new, which copies the files in: leave empty)"
+        elif q.option.choices:
             hint = f" ({'|'.join(q.option.choices)})"
         elif q.option.boolean:
             hint = " (yes|no)"
         elif q.option.multiple:
             hint = ' (JSON list, e.g. ["a", "b"])'
-        prompts[q.name] = q.option.help.replace(" (repeatable)", "") + hint
+        prompts[q.name] = q.option.one_item_help + hint
+        if q.name == "name":
+            # The folder right after the name it defaults to (cookiecutter asks in this order).
+            data[PROJECT_SLUG] = DEFAULT_SLUG
+            prompts[PROJECT_SLUG] = "project folder name"
     data["__prompts__"] = prompts
     data["_target"] = target.name
     data["_extensions"] = [f"{LOCAL_EXTENSION}.CookiecutterExtension"]
@@ -197,6 +173,27 @@ def _cookiecutter_context(frame: FrameType | None) -> dict[str, Any] | None:
     return None
 
 
+def checked_answer(target: Target, value: Any, name: str) -> Any:
+    """``value``, the answer to ``name``, once it passes that answer's checks (one line and exit 2 if not).
+
+    The slug's default renders the name through this filter: the folder is named after a
+    name already checked, and cookiecutter never prompts with (or writes into) a folder
+    named after a bad one.
+    """
+    by_name = {q.name: q for q in questions(target.answers)}
+    try:
+        refuse_template_syntax(name, value)
+        parse_answer(by_name[name], value)
+    except AnswerError as err:
+        _refuse(f"{name}: {err}" if not str(err).startswith(f"{name}: ") else str(err))
+    return value
+
+
+def _refuse(message: str) -> NoReturn:
+    sys.stderr.write(f"error: {message}\n")
+    raise SystemExit(2)
+
+
 def check_cookiecutter_context(cc: dict[str, Any], *, generating: bool) -> None:
     """Refuse template syntax in any answer; when ``generating``, validate every answer too."""
     from generator.targets import TARGETS
@@ -204,18 +201,19 @@ def check_cookiecutter_context(cc: dict[str, Any], *, generating: bool) -> None:
     target = TARGETS.get(str(cc.get("_target")))
     if target is None:
         return
-    names = [PROJECT_SLUG, *(q.name for q in questions(target.answers))]
-    for name in names:
-        if name in cc:
-            refuse_template_syntax(name, cc[name])
+    if cc.get(PROJECT_SLUG) != DEFAULT_SLUG:
+        refuse_template_syntax(PROJECT_SLUG, cc.get(PROJECT_SLUG))
+    for q in questions(target.answers):
+        if q.name in cc:
+            refuse_template_syntax(q.name, cc[q.name])
     for q in questions(target.answers):
         # A --config-file may give a list as a YAML list: cookiecutter would take it for a
         # choice and keep its first item, so it is turned into the JSON text it stands for.
         if q.option.multiple and isinstance(cc.get(q.name), list):
             cc[q.name] = json.dumps(cc[q.name])
     if generating:
-        parse_project_slug(cc.get(PROJECT_SLUG, DEFAULT_SLUG))
         answers_from_cookiecutter(cc)
+        parse_project_slug(cc.get(PROJECT_SLUG, ""))
 
 
 class CookiecutterExtension(ByoiExtension):
@@ -234,8 +232,12 @@ class CookiecutterExtension(ByoiExtension):
             # cookiecutter adds _output_dir to the context just before it generates files.
             check_cookiecutter_context(cc, generating="_output_dir" in cc)
         except AnswerError as err:
-            sys.stderr.write(f"error: {err}\n")
-            raise SystemExit(2) from None
+            _refuse(str(err))
+        from generator.targets import TARGETS
+
+        target = TARGETS.get(str(cc.get("_target")))
+        if target is not None:
+            environment.filters[CHECKED_FILTER] = functools.partial(checked_answer, target)
 
 
 def write_template_files(root: Path) -> list[Path]:

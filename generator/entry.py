@@ -33,8 +33,18 @@ def _on_signal(signum: int, frame: object) -> None:
 
 
 def stoppable(run: Callable[[], int | None]) -> int | None:
-    """Call ``run``; SIGINT or SIGTERM meanwhile stops it with one line and 128 + the signal's number."""
-    held = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    """Call ``run``; SIGINT or SIGTERM meanwhile stops it with one line and 128 + the signal's number.
+
+    A signal byoi was started with ignored stays ignored: a shell runs a command of an
+    asynchronous list (``byoi check &`` in a script, a CI runner's background job) with
+    SIGINT and SIGQUIT ignored so that the terminal's Ctrl-C does not reach it, and shells
+    themselves never catch a signal that was ignored when they started (POSIX ``trap``).
+    """
+    held = {
+        s: signal.signal(s, _on_signal)
+        for s in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(s) is not signal.SIG_IGN
+    }
     try:
         return run()
     except _Stopped as stop:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib costs more to import than byoi check needs
+    from pathlib import Path
 
 #: Largest answers file or checker settings file (real ones are a few hundred bytes).
 SMALL_FILE_LIMIT = 256 * 1024

@@ -567,7 +567,8 @@ def commit(out: Path, changes: list[Change], record: Record, work: Path) -> None
         except BaseException:
             journal.undo()
             raise
-        if signal.sigpending() & _SIGNALS:
+        # A blocked signal stays pending even where it is ignored (Linux); an ignored one stops nothing.
+        if signal.sigpending() & {s for s in _SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}:
             journal.undo()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)

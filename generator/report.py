@@ -1,4 +1,4 @@
-"""Findings as text (one line each), JSON (hadolint's shape) or SARIF 2.1.0."""
+"""Findings as text (one line each), JSON (hadolint's shape), SARIF 2.1.0 or GitLab code quality."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from generator.check import Finding
     from generator.rules.base import Rule
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "gitlab")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _COLORS = {"error": "31", "warning": "33", "info": "36", "style": "2"}
 #: SARIF has three levels; hadolint maps info and style to note the same way.
@@ -101,8 +101,46 @@ def sarif(findings: Sequence[Finding], rules: Sequence[Rule]) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
+#: GitLab code quality severities (info, minor, major, critical, blocker), mapped as
+#: hadolint's gitlab_codeclimate format maps its levels.
+_GITLAB_SEVERITIES = {"error": "blocker", "warning": "major", "info": "info", "style": "minor"}
+
+
+def gitlab(findings: Sequence[Finding]) -> str:
+    """A GitLab code quality report: a JSON list of ``description``, ``check_name``,
+    ``fingerprint``, ``severity`` and ``location`` (``path`` relative to the repository,
+    ``lines.begin``), for ``artifacts:reports:codequality``.
+
+    The fingerprint (GitLab tells findings apart by it across pipelines) hashes the rule,
+    the file, the message and how many times the same triple came before, not the line,
+    so a finding keeps its identity when lines are added above it.
+    """
+    import hashlib
+    import json
+
+    seen: dict[tuple[str, str, str], int] = {}
+    issues = []
+    for f in findings:
+        path = _uri(f.file).removeprefix("./")
+        key = (f.code, path, f.message)
+        seen[key] = seen.get(key, 0) + 1
+        digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode()).hexdigest()
+        issues.append(
+            {
+                "description": f"{f.code}: {f.message}",
+                "check_name": f.code,
+                "fingerprint": digest,
+                "severity": _GITLAB_SEVERITIES[f.level],
+                "location": {"path": path, "lines": {"begin": f.line}},
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
+
+
 def render(findings: Sequence[Finding], fmt: str, rules: Sequence[Rule], *, color: bool = False) -> str:
-    """Findings in ``fmt`` (text, json or sarif)."""
+    """Findings in ``fmt`` (text, json, sarif or gitlab)."""
+    if fmt == "gitlab":
+        return gitlab(findings)
     if fmt == "json":
         return as_json(findings)
     if fmt == "sarif":

@@ -16,4 +16,6 @@ SUMMARIES: dict[str, str] = {
     "foundry-byoc": f"Foundry bring-your-own-container (lightweight) transform image, user {FOUNDRY.byoc_uid}, "
     "plus the transform side",
     "foundry-model": "Foundry container-backed model: a small HTTP inference server plus its ContainerModelAdapter",
+    "foundry-compute-module": "Foundry compute module (functions mode) on Palantir's SDK, with a local runtime "
+    "to try it",
 }

@@ -80,7 +80,7 @@ def _rendered(ctx: Context) -> dict[str, Any]:
     given = cc.get("_byoi")
     if given:
         return dict(given)
-    from generator.cookiecutter_ext import answers_from_cookiecutter
+    from generator.cookiecutter_answers import answers_from_cookiecutter
 
     return render_data(answers_from_cookiecutter(cc))
 
@@ -205,4 +205,16 @@ def render_tree(template: Path, cookiecutter: dict[str, Any], dest: Path) -> lis
                 fh.write(text)
             shutil.copymode(infile, outfile)
             written.append(outfile.relative_to(dest))
+    _remove_empty_folders(dest)
     return written
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Folders whose files all rendered empty names go (``.github/workflows`` without ``--ci github``).
+
+    cookiecutter cannot leave a folder out, so it keeps them empty; git does not track an
+    empty folder, so a committed project is the same either way.
+    """
+    for folder, _dirs, _files in os.walk(root, topdown=False):
+        if Path(folder) != root and not os.listdir(folder):
+            os.rmdir(folder)

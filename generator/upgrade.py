@@ -92,7 +92,10 @@ def load(directory: Path) -> Loaded:
     elif record is not None:
         values = dict(record.answers)
     else:
-        raise AnswerError(f"{directory} has no {ANSWERS_FILE}: not a project byoi wrote (or name its folder)")
+        raise AnswerError(
+            f"{directory} has no {ANSWERS_FILE}, so it is not a project byoi or its cookiecutter templates wrote; "
+            "give the project's folder: byoi upgrade DIR"
+        )
     written_by = record.byoi_version if record is not None else "0"
     if _version(written_by) > _version(__version__):
         raise AnswerError(f"{directory} was written by byoi {written_by}, newer than this byoi {__version__}")
@@ -104,8 +107,9 @@ def load(directory: Path) -> Loaded:
     target = TARGETS[name]
     if record is None:
         notes.append(
-            f"{directory} has no record of what byoi wrote (made before byoi kept one): the base of the merge is "
-            f"its {ANSWERS_FILE} rendered by this byoi, so changes in byoi's own templates since then are not "
+            f"{directory} has no record of what byoi wrote (cookiecutter wrote it, or a byoi from before the "
+            f"record): the base of the merge is its {ANSWERS_FILE} rendered by this byoi, so changes in byoi's own "
+            "templates since then are not "
             "applied to files you kept; the record is written now"
         )
     return Loaded(out, record, target, values, notes, migrated)

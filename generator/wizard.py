@@ -5,8 +5,11 @@ same that give the flags and the answers-file keys: the help text is the questio
 choices become select lists, booleans yes/no questions, repeatable answers are asked one
 at a time, and each answer goes through the option's own parse function, so a rejected
 value shows the flag's message and is asked again. A question whose ``when`` does not
-hold is not asked; it comes right after the answer it depends on. Only this module
-imports questionary (and so prompt_toolkit); the non-interactive path never loads it.
+hold is not asked; it comes right after the answer it depends on. The order is the
+options' sections (:data:`generator.answers.GROUPS`: the base and its flavour, the
+contents, name and tag, the advanced settings), and the summary names the answers left at
+their defaults. Only this module imports questionary (and so prompt_toolkit); the
+non-interactive path never loads it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import questionary
 from questionary import Choice
 
-from generator.answers import AnswerError, Question, parse_answer, questions
+from generator.answers import AnswerError, Question, asking_order, parse_answer, questions
 
 if TYPE_CHECKING:
     from generator.targets.base import CommonAnswers, Target
@@ -70,7 +73,7 @@ def _ask_one(q: Question, current: Any) -> Any:
         return _ask_many(q, [str(item) for item in current or ()])
     optional = q.default is None
     text = questionary.text(
-        f"{label}: {opt.help}{' (empty: none)' if optional else ''}",
+        f"{label}: {opt.help}{' (empty: not set)' if optional else ''}",
         default="" if current is None else str(current),
         validate=_validator(q, optional=optional),
     ).unsafe_ask()
@@ -88,7 +91,7 @@ def _ask_many(q: Question, current: list[str]) -> list[str]:
     validate = _validator(q, optional=True)
     while True:
         text = questionary.text(
-            f"{label} #{len(items) + 1}: {q.option.help.replace(' (repeatable)', '')} (empty: done)",
+            f"{label} #{len(items) + 1}: {q.option.one_item_help} (empty: done)",
             validate=validate,
         ).unsafe_ask()
         if not text.strip():
@@ -97,23 +100,8 @@ def _ask_many(q: Question, current: list[str]) -> list[str]:
 
 
 def ordered(target: Target) -> list[Question]:
-    """The target's questions in the order the wizard asks them.
-
-    Choices first (they decide what else applies), each question that depends on an
-    answer right after it, then the rest in declaration order.
-    """
-    qs = questions(target.answers)
-    dependents: dict[str, list[Question]] = {}
-    for q in qs:
-        if q.option.when is not None:
-            dependents.setdefault(q.option.when.name, []).append(q)
-    roots = [q for q in qs if q.option.when is None]
-    roots.sort(key=lambda q: 0 if q.option.choices else 1)
-    result: list[Question] = []
-    for q in roots:
-        result.append(q)
-        result.extend(dependents.get(q.name, []))
-    return result
+    """The target's questions in the order the wizard asks them (:func:`generator.answers.asking_order`)."""
+    return asking_order(target.answers)
 
 
 def _parsed(q: Question, raw: Any) -> Any:
@@ -138,6 +126,25 @@ def ask_answers(target: Target, given: dict[str, Any], *, ask_given: bool = Fals
         raw[q.name] = answer
         known[q.name] = _parsed(q, answer) if answer is not None else None
     return raw
+
+
+def _shown(q: Question) -> str:
+    """An answer left at its default, as the summary names it: ``image-tag (0.1.0)``, ``env``."""
+    if q.option.multiple or q.default is None:
+        return _label(q)  # nothing given: what that means (none, a default schema) the help says
+    if q.option.boolean:
+        return f"{_label(q)} ({'yes' if q.default else 'no'})"
+    return f"{_label(q)} ({q.default})"
+
+
+def left_at_defaults(answers: CommonAnswers) -> list[str]:
+    """The answers that apply and were left at their defaults, in the order the wizard asks them."""
+    values = {q.name: getattr(answers, q.name) for q in questions(type(answers))}
+    return [
+        _shown(q)
+        for q in asking_order(type(answers))
+        if values[q.name] == q.default and (q.option.when is None or q.option.when.holds(values))
+    ]
 
 
 def _ask_output(default: str, force: bool) -> Path:
@@ -188,7 +195,10 @@ def run(
             raw = ask_answers(target, raw, ask_given=True)
     out = _ask_output(f"./{answers.name}", force) if output is None else Path(output)
     summary = answers_file_text(answers).split("\n", 2)[2]
-    print(f"\nbyoi will write this {target.name} project into {out}:\n{summary}")
+    print(f"\nbyoi will write this {target.name} project into {out}:\n{summary}", end="")
+    left = left_at_defaults(answers)
+    if left:
+        print(f"left at their defaults: {', '.join(left)}")
     if not questionary.confirm("Write it?", default=True).unsafe_ask():
         raise Declined
     return Plan(target, answers, out)

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+
+#: The signals a shell started without job control (``cmd &`` in a script, as a CI runner may
+#: start the suite) inherits ignored, and the ones tests send; see :func:`default_signals`.
+RESET_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child that plays a container's PID 1 or a program a test signals.
+
+    An ignored signal stays ignored across exec, and a shell cannot trap a signal it started
+    with ignored (POSIX, ``trap``). If the suite itself was started with SIGINT or SIGQUIT
+    ignored (an asynchronous list in a non-interactive shell), every child would inherit
+    that, unlike a container's PID 1, which Foundry and the engines start with default
+    dispositions; so the test gives its child the defaults explicitly.
+    """
+    for signum in RESET_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def byoi_command() -> list[str]:
@@ -37,3 +59,37 @@ def tree(root: Path) -> dict[str, str]:
             mode = " (executable)" if os.access(path, os.X_OK) else ""
             files[rel + mode] = path.read_text(encoding="utf-8")
     return files
+
+
+@functools.cache
+def byoi_version() -> str:
+    """The version ``byoi --version`` prints (the command's own word, not the package constant)."""
+    words = run_byoi("--version", check=True).stdout.split()
+    assert words[0] == "byoi" and len(words) == 2, words
+    return words[1]
+
+
+#: Stands for byoi's own version in snapshots (see :func:`versionless`).
+VERSION_MARK = "<byoi version>"
+
+
+def versionless(files: dict[str, str]) -> dict[str, str]:
+    """``files`` with byoi's own version, where a generated file names it, replaced by :data:`VERSION_MARK`.
+
+    Every release raises the version (CHANGELOG.md), and projects name the byoi that wrote
+    them ("written by byoi X", the README's "[byoi](...) X", the record's "byoi_version",
+    a CI file's pin ``BYOI_VERSION: "X"`` and release tag `` `vX` ``);
+    snapshots hold everything else byte for byte, so a release does not rewrite them all.
+    That the version written is the right one is tested on its own (tests/test_versions.py).
+    """
+    before = r'(\bbyoi\S*[ =]+|"byoi_version": "|BYOI_VERSION: "|`v)'  # "byoi X", "byoi==X", a CI pin, tag `vX`
+    named = re.compile(before + re.escape(byoi_version()) + r"(?!\w|\.\d)")
+    out = {}
+    for path, text in files.items():
+        if path == ".byoi/record.json":
+            # The record's checksum of a file that names the version changes with it too.
+            for entry in json.loads(text)["files"].values():
+                if "lines" in entry and named.search("\n".join(entry["lines"])):
+                    text = text.replace(entry["sha256"], "<sha256 of a file naming byoi's version>")
+        out[path] = named.sub(lambda m: m.group(1) + VERSION_MARK, text)
+    return out

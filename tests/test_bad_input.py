@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from support import REPO, byoi_command
 
-TARGETS = ("sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model")
+TARGETS = ("sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module")
 # Bytes that are not UTF-8 (0xff) and a UTF-8-style encoding of a lone surrogate (U+DCB2):
 # Python hands both to byoi as lone surrogates (os.fsdecode's surrogateescape).
 NOT_UTF8 = os.fsdecode(b"\xff")
@@ -151,7 +151,10 @@ for t in TARGETS[1:]:
         f"{t}-file-uid-fraction": answers(t, "uid: 5000.5\n", "--uid"),
         f"{t}-file-uid-boolean": answers(t, "uid: true\n", "--uid"),
         f"{t}-file-telemetry-number": answers(t, "telemetry: 1\n", "--telemetry"),
-        f"{t}-file-port-float": answers(t, "port: [8080.0]\n", "--port"),
+        # A compute module listens on no port: it has no such answer.
+        f"{t}-file-port-float": answers(
+            t, "port: [8080.0]\n", "unknown answer 'port'" if t == "foundry-compute-module" else "--port"
+        ),
     }
 
 CASES |= {
@@ -410,5 +413,6 @@ def test_plain_cookiecutter_refuses_a_trailing_newline_before_writing(tmp_path: 
         check=False,
     )
     assert proc.returncode != 0
-    assert "error: --image-tag: '1.0\\n' holds a line break" in proc.stderr
-    assert not (tmp_path / "cc" / "project").exists()
+    # named by its variable under cookiecutter (issue 20)
+    assert "error: image_tag: '1.0\\n' holds a line break" in proc.stderr
+    assert not (tmp_path / "cc").exists()

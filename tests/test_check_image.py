@@ -151,6 +151,31 @@ def test_user_name_is_resolved_through_the_images_own_passwd(tmp_path: Path) -> 
     assert "IM402" in codes(check(unknown, "sagemaker-code-editor")[1])
 
 
+def test_numeric_user_without_a_group_takes_the_group_of_its_passwd_entry(tmp_path: Path) -> None:
+    """``USER 1000`` names no group: the engine runs the container with the group the image's
+    ``/etc/passwd`` gives uid 1000, and with group 0 when uid 1000 has no entry there (Docker's USER
+    reference: "When the user doesn't have a primary group then the image ... will be run with the
+    root group"; runc's libcontainer/user, which podman and docker use, reads the passwd entry's gid)."""
+    # The base's passwd has sagemaker-user:x:1000:100: the container runs as 1000:100, what Studio needs.
+    listed = docker_archive(tmp_path / "listed.tar", sagemaker_config(user="1000"), sagemaker_layers())
+    assert check(listed, "sagemaker-code-editor") == (0, [])
+    # The same uid whose passwd entry has group 1000: it runs as 1000:1000.
+    passwd = File(
+        "etc/passwd", b"root:x:0:0::/root:/bin/sh\nsagemaker-user:x:1000:1000::/home/sagemaker-user:/bin/sh\n"
+    )
+    own_group = docker_archive(tmp_path / "own.tar", sagemaker_config(user="1000"), sagemaker_layers(passwd))
+    found = check(own_group, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM403"] and "runs as 1000:1000" in found[0]["message"]
+    # No entry for uid 1000 at all: group 0.
+    no_entry = docker_archive(
+        tmp_path / "none.tar",
+        sagemaker_config(user="1000"),
+        sagemaker_layers(File("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")),
+    )
+    found = check(no_entry, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM403"] and "runs as 1000:0" in found[0]["message"]
+
+
 def test_foundry_refuses_root_and_names(tmp_path: Path) -> None:
     root = docker_archive(tmp_path / "root.tar", model_config(user=""), model_layers())
     status, found = check(root, "foundry-model")
@@ -158,6 +183,21 @@ def test_foundry_refuses_root_and_names(tmp_path: Path) -> None:
     named = docker_archive(tmp_path / "named.tar", model_config(user="app"), model_layers())
     status, found = check(named, "foundry-model")
     assert codes(found) == ["IM404"] and "USER 5001" in found[0]["message"]
+
+
+def test_compute_module_images_meet_foundrys_rules_and_must_start_themselves(tmp_path: Path) -> None:
+    """Compute modules are Foundry containers (platform-facts.md, "A fourth way"): the container rules apply,
+    and Foundry gives the container no command, so the image must start the module itself."""
+
+    def module(**kw: Any) -> Path:
+        values: dict[str, Any] = {"user": "5001", "cmd": ["python3", "/app/app.py"], "workdir": "/app"}
+        layers = [debian_base(), [folder("app"), File("app/app.py", b"print('polling')\n")]]
+        return docker_archive(tmp_path / f"{len(list(tmp_path.iterdir()))}.tar", config(**{**values, **kw}), layers)
+
+    assert check(module(), "foundry-compute-module") == (0, [])
+    assert codes(check(module(user=""), "foundry-compute-module")[1]) == ["IM404"]
+    assert codes(check(module(architecture="arm64"), "foundry-compute-module")[1]) == ["IM401"]
+    assert codes(check(module(cmd=None), "foundry-compute-module")[1]) == ["IM409"]
 
 
 def test_arm64_config_is_caught(tmp_path: Path) -> None:
@@ -316,6 +356,139 @@ def test_foundry_port_outside_range(tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "p.tar", model_config(ports=["80/tcp", "8080/tcp"]), model_layers())
     found = check(image, "foundry-model")[1]
     assert codes(found) == ["IM407"] and "80/tcp" in found[0]["message"] and "1024-65535" in found[0]["message"]
+
+
+def test_group_name_resolves_in_the_images_group_file_and_must_be_there(tmp_path: Path) -> None:
+    """``USER 1000:users``: the group name is looked up in the image's /etc/group (users is 100 in
+    Debian); a group it does not have stops the container (podman: "unable to find group nosuch")."""
+    named = docker_archive(tmp_path / "named.tar", sagemaker_config(user="1000:users"), sagemaker_layers())
+    assert check(named, "sagemaker-code-editor") == (0, [])
+    missing = docker_archive(tmp_path / "missing.tar", sagemaker_config(user="1000:nosuch"), sagemaker_layers())
+    status, found = check(missing, "sagemaker-code-editor")
+    assert status == 1 and codes(found) == ["IM402"] and "group 'nosuch'" in found[0]["message"]
+
+
+def test_a_folder_beside_the_home_is_not_in_it(tmp_path: Path) -> None:
+    beside = docker_archive(
+        tmp_path / "beside.tar", sagemaker_config(workdir="/home/sagemaker-user-old"), sagemaker_layers()
+    )
+    found = check(beside, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM406"] and "/home/sagemaker-user-old" in found[0]["message"]
+    inside = docker_archive(
+        tmp_path / "in.tar", sagemaker_config(workdir="/home/sagemaker-user/src"), sagemaker_layers()
+    )
+    assert check(inside, "sagemaker-code-editor") == (0, [])
+
+
+@pytest.mark.parametrize("target", ["sagemaker-code-editor", "foundry-model", "foundry-sidecar"])
+def test_an_image_that_runs_nothing(tmp_path: Path, target: str) -> None:
+    if target == "sagemaker-code-editor":
+        image = docker_archive(tmp_path / "i.tar", sagemaker_config(entrypoint=None), sagemaker_layers())
+    else:
+        image = docker_archive(tmp_path / "i.tar", model_config(cmd=None), model_layers())
+    status, found = check(image, target)
+    assert status == 1 and codes(found) == ["IM409"] and "no Entrypoint or Cmd" in found[0]["message"]
+
+
+def test_the_program_a_wrapper_runs_is_looked_up_too(tmp_path: Path) -> None:
+    """``env PORT=8080 PROGRAM``: env is there, and so must PROGRAM be."""
+    wrapped = model_config(entrypoint=["/usr/bin/env", "PORT=8080"], cmd=["/app/serve"])
+    found = check(docker_archive(tmp_path / "w.tar", wrapped, model_layers()), "foundry-model")[1]
+    assert codes(found) == ["IM410"] and "runs /app/serve, which is not in the image" in found[0]["message"]
+    present = model_config(entrypoint=["/usr/bin/env", "PORT=8080"], cmd=["python3", "/app/server.py"])
+    assert check(docker_archive(tmp_path / "p.tar", present, model_layers()), "foundry-model") == (0, [])
+
+
+def test_shell_or_tee_the_user_may_not_execute(tmp_path: Path) -> None:
+    """Replaced in a later layer by files without execute bits (mode 0644), for user 5001."""
+    no_x_tee = docker_archive(tmp_path / "t.tar", model_config(), model_layers(File("usr/bin/tee", b"", mode=0o644)))
+    found = check(no_x_tee, "foundry-model")[1]
+    assert codes(found) == ["IM411"] and "tee (/usr/bin/tee) is not executable" in found[0]["message"]
+    no_x_sh = docker_archive(tmp_path / "s.tar", model_config(), model_layers(File("usr/bin/dash", b"", mode=0o644)))
+    found = check(no_x_sh, "foundry-model")[1]
+    assert codes(found) == ["IM411"] and "/bin/sh (/usr/bin/dash) is not executable" in found[0]["message"]
+
+
+def test_a_file_whose_group_alone_is_above_65535(tmp_path: Path) -> None:
+    image = docker_archive(
+        tmp_path / "g.tar", sagemaker_config(), sagemaker_layers(File("opt/vendor.bin", uid=1000, gid=70000))
+    )
+    found = check(image, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM415"] and "/opt/vendor.bin" in found[0]["message"]
+
+
+@pytest.mark.parametrize("manifest", [b"[]", b"not json", b""])
+def test_an_extension_manifest_that_is_not_a_json_object(tmp_path: Path, manifest: bytes) -> None:
+    extension = [
+        folder(f"{EXT_DIR}/odd.ext-1.0.0", uid=1000, gid=100),
+        File(f"{EXT_DIR}/odd.ext-1.0.0/package.json", manifest, uid=1000, gid=100),
+    ]
+    image = docker_archive(tmp_path / "x.tar", sagemaker_config(), sagemaker_layers(*extension))
+    found = check(image, "sagemaker-code-editor")[1]
+    assert codes(found) == ["IM416"] and "odd.ext-1.0.0/package.json is not a JSON object" in found[0]["message"]
+
+
+def test_files_readable_through_the_users_groups(tmp_path: Path) -> None:
+    """A manifest only its owner (root) and its group may read (0640). The user reads it through its
+    primary group, and through a group /etc/group lists it in, unless ``USER`` names a group: then
+    it has that group only (podman 4 on Debian: ``--user 1000`` gets groups 100 and 50 for a user
+    listed in group 50, ``--user 1000:100`` group 100 alone; Docker's USER reference says the same)."""
+    group = File("etc/group", b"root:x:0:\nstaff:x:50:sagemaker-user\nusers:x:100:\n")
+
+    def image(name: str, user: str, gid: int) -> Path:
+        manifest = File(f"{EXT_DIR}/grp.ext-1.0.0/package.json", b"{}", mode=0o640, uid=0, gid=gid)
+        layers = sagemaker_layers(group, folder(f"{EXT_DIR}/grp.ext-1.0.0"), manifest)
+        return docker_archive(tmp_path / f"{name}.tar", sagemaker_config(user=user), layers)
+
+    assert check(image("primary", "1000:100", 100), "sagemaker-code-editor") == (0, [])
+    assert check(image("listed", "1000", 50), "sagemaker-code-editor") == (0, [])
+    for name, user in (("explicit", "1000:100"), ("named", "sagemaker-user:users")):
+        found = check(image(name, user, 50), "sagemaker-code-editor")[1]
+        assert codes(found) == ["IM416"] and "is not readable by 1000:100" in found[0]["message"], user
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_users_resolve_to_what_the_engine_gives_the_container(tmp_path: Path) -> None:
+    """What the hand-made archives above rely on: check-image resolves ``User`` to the uid, gid and
+    groups podman gives the container (read with ``id`` inside it), for each form of ``USER``."""
+    import subprocess
+    import uuid
+
+    import engine
+
+    from generator.image.archive import read_image
+    from generator.image.rules import keep
+    from generator.image.tree import Tree
+    from generator.image.users import resolve_user
+
+    engine.require_engine()
+    engine.ensure_standin_images()
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {engine.BASE_IMAGE}\n"
+        # Debian has users (100) and staff (50); u1000 is in staff as a supplementary group.
+        "RUN useradd --uid 1000 --gid 100 --groups staff --no-create-home u1000\n"
+    )
+    image = f"localhost/byoi-test/check-image-users:{uuid.uuid4().hex[:8]}"
+    try:
+        engine.build(tmp_path, image)
+        env = engine.engine_env()
+        tree = Tree(read_image(image, keep, env=env, engine="podman").layers)
+        for user in ("1000", "u1000", "1000:100", "1000:staff", "u1000:users", "1002", "0"):
+            proc = subprocess.run(
+                ["podman", "run", "--rm", "--user", user, image, "sh", "-c", "id -u; id -g; id -G"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+            uid, gid, groups = proc.stdout.splitlines()
+            resolved = resolve_user(tree, user)
+            assert (resolved.uid, resolved.gid) == (int(uid), int(gid)), user
+            assert {resolved.gid, *resolved.groups} == {int(g) for g in groups.split()}, user
+    finally:
+        engine.remove_image(image)
 
 
 # --------------------------------------------------------------------------- output and errors

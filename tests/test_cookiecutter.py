@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -24,7 +25,15 @@ from generator.cookiecutter_ext import (
 from generator.targets import TARGETS
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
-TARGET_NAMES = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"]
+TARGET_NAMES = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
+# Each target's default name (README's option tables), which names the folder cookiecutter writes.
+DEFAULT_NAMES = {
+    "sagemaker-code-editor": "my-code-editor",
+    "foundry-sidecar": "my-sidecar",
+    "foundry-byoc": "my-byoc",
+    "foundry-model": "my-model",
+    "foundry-compute-module": "my-compute-module",
+}
 
 
 def cookiecutter(
@@ -87,23 +96,41 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
             "conda_packages": ["numpy=2.1"],
             "extensions": ["ms-python.python@2024.22.2", "https://example.com/dl/vim-1.27.2.vsix"],
             "env": ["GREETING=hello, world"],
+            "ci": "github",
         },
-        {"base": "sagemaker-distribution", "gpu": True, "extensions": ["redhat.vscode-yaml"], "name": "gpu-editor"},
+        {
+            "base": "sagemaker-distribution",
+            "gpu": True,
+            "extensions": ["redhat.vscode-yaml"],
+            "name": "gpu-editor",
+            "ci": "gitlab",
+        },
     ],
     "foundry-sidecar": [
         {},
-        {"mode": "server", "ports": [8081, 9090], "apt_packages": ["jq", "curl"], "command_line": "echo a,b"},
-        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"]},
+        {
+            "mode": "server",
+            "ports": [8081, 9090],
+            "apt_packages": ["jq", "curl"],
+            "command_line": "echo a,b",
+            "ci": "github",
+        },
+        {"timeout": 0, "telemetry": False, "uid": 7001, "pip_packages": ["requests>=2,<3"], "ci": "gitlab"},
     ],
     "foundry-byoc": [
         {},
-        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"]},
-        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7"},
+        {"name": "cobol", "apt_packages": ["gnucobol"], "env": ["MODE=batch"], "ci": "github"},
+        {"base_image": "debian:12.8-slim", "ports": [5000], "image_tag": "v7", "ci": "gitlab"},
     ],
     "foundry-model": [
         {},
-        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001},
-        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment"},
+        {"input_columns": ["text:str", "score:float"], "output_columns": ["label:str"], "uid": 6001, "ci": "github"},
+        {"pip_packages": ["scikit-learn==1.5.2"], "ports": [8500], "name": "sentiment", "ci": "gitlab"},
+    ],
+    "foundry-compute-module": [
+        {},
+        {"uid": 6001, "telemetry": False, "env": ["LOG_LEVEL=debug"]},
+        {"pip_packages": ["numpy==2.1.3"], "apt_packages": ["curl"], "name": "scoring", "image_tag": "1.2.3"},
     ],
 }
 CASES = [(t, i) for t in TARGET_NAMES for i in range(3)]
@@ -130,7 +157,10 @@ def test_cookiecutter_writes_byte_for_byte_what_byoi_new_writes(target: str, ind
     proc = cookiecutter(tmp_path / "cc", REPO / "templates" / target, *extra_context(answers))
     assert proc.returncode == 0, proc.stderr
     written = files(tmp_path / "byoi")
-    assert files(tmp_path / "cc" / "project") == written
+    # the folder is named after the project, as cookiecutter templates do
+    name = answers.get("name", DEFAULT_NAMES[target])
+    assert [p.name for p in (tmp_path / "cc").iterdir()] == [name]
+    assert files(tmp_path / "cc" / name) == written
     # the answers file is in both, and gives the answers back
     saved = yaml.safe_load(written["byoi.yaml"][0])
     assert saved == {"target": target, **answers}
@@ -145,14 +175,14 @@ def test_cookiecutter_config_file_gives_lists_as_yaml_lists(tmp_path: Path) -> N
     config = tmp_path / "answers.yaml"
     config.write_text(yaml.safe_dump({"target": "foundry-byoc", **answers}))
     run_byoi("new", "--config", str(config), "-o", str(tmp_path / "byoi"), "--no-input", check=True)
-    assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
+    assert files(tmp_path / "cc" / "my-byoc") == files(tmp_path / "byoi")
 
 
 def test_repository_root_offers_the_targets_and_writes_the_first(tmp_path: Path) -> None:
     proc = cookiecutter(tmp_path / "cc", REPO, "name=root-editor")
     assert proc.returncode == 0, proc.stderr
     run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "byoi"), "--no-input", "--name", "root-editor")
-    assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
+    assert files(tmp_path / "cc" / "root-editor") == files(tmp_path / "byoi")
 
 
 @pytest.mark.slow
@@ -175,28 +205,41 @@ def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tm
         child.expect(name)
     child.expect("Choose from")
     child.sendline("2")  # foundry-sidecar
-    for number in range(1, 15):
-        child.expect(rf"\[{number}/14\]")
+    asked = []
+    for number in range(1, 16):
+        child.expect(rf"\[{number}/15\]")
         child.expect(r": $")
-        child.sendline("7001" if number == 8 else "")  # 8: uid; the rest as they are
+        prompt = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", child.before).split())
+        asked.append(prompt)
+        if prompt.startswith("image (and project) name"):
+            child.sendline("typed-sidecar")
+        elif prompt.startswith("numeric user id"):
+            child.sendline("7001")
+        else:
+            child.sendline("")  # the rest as they are
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    run_byoi("new", "foundry-sidecar", "-o", str(tmp_path / "byoi"), "--no-input", "--uid", "7001", check=True)
-    assert files(tmp_path / "out" / "project") == files(tmp_path / "byoi")
+    # the folder's name is asked right after the project's name, with that name as its default
+    named = next(i for i, p in enumerate(asked) if p.startswith("image (and project) name"))
+    assert asked[named + 1] == "project folder name (typed-sidecar)"
+    assert not any("-o" in p for p in asked)  # byoi's option, which cookiecutter's user does not have
+    flags = ["--uid", "7001", "--name", "typed-sidecar"]
+    run_byoi("new", "foundry-sidecar", "-o", str(tmp_path / "byoi"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "out" / "typed-sidecar") == files(tmp_path / "byoi")
 
 
 BAD = [
-    ("sagemaker-code-editor", "image_tag=latest", "error: --image-tag: 'latest' is refused"),
-    ("foundry-sidecar", "uid=0", "error: --uid: 0 is root"),
-    ("foundry-sidecar", 'ports=["80"]', "error: --port: port 80 is outside 1024-65535"),
-    ("foundry-byoc", "image_tag=-x", "error: --image-tag: '-x' is not a valid image tag"),
-    ("sagemaker-code-editor", 'extensions=["not an id"]', "error: --extension: 'not an id' is not an Open VSX"),
-    ("foundry-model", 'pip_packages=["a; rm -rf /"]', "error: --pip-package: pip package 'a; rm -rf /' contains"),
+    ("sagemaker-code-editor", "image_tag=latest", "error: image_tag: 'latest' is refused"),
+    ("foundry-sidecar", "uid=0", "error: uid: 0 is root"),
+    ("foundry-sidecar", 'ports=["80"]', "error: ports: port 80 is outside 1024-65535"),
+    ("foundry-byoc", "image_tag=-x", "error: image_tag: '-x' is not a valid image tag"),
+    ("sagemaker-code-editor", 'extensions=["not an id"]', "error: extensions: 'not an id' is not an Open VSX"),
+    ("foundry-model", 'pip_packages=["a; rm -rf /"]', "error: pip_packages: pip package 'a; rm -rf /' contains"),
     ("foundry-byoc", "project_slug=../escape", "error: project_slug: '../escape' is not a folder name"),
     ("foundry-byoc", "project_slug=a/b", "error: project_slug: 'a/b' is not a folder name"),
-    ("foundry-sidecar", "mode=socket", "error: --mode: 'socket' is not one of flags, server"),
-    ("foundry-sidecar", "telemetry=maybe", "error: --telemetry: 'maybe' is not a boolean"),
+    ("foundry-sidecar", "mode=socket", "error: mode: 'socket' is not one of flags, server"),
+    ("foundry-sidecar", "telemetry=maybe", "error: telemetry: 'maybe' is not a boolean"),
     ("foundry-model", "pip_packages=[1, 2", "error: pip_packages: '[1, 2' is not a JSON list"),
     ("foundry-byoc", f"ca_certs={REPO / 'tests' / 'data' / 'test-ca.pem'}", "error: ca_certs: use byoi new --ca-cert"),
 ]
@@ -293,8 +336,157 @@ def test_works_where_only_cookiecutter_is_installed(
     proc = cookiecutter(tmp_path / "cc", REPO, extra=extra, command=str(cookiecutter_only))
     assert proc.returncode == 0, proc.stderr
     run_byoi("new", target, "-o", str(tmp_path / "byoi"), "--no-input", check=True)
-    assert files(tmp_path / "cc" / "project") == files(tmp_path / "byoi")
+    assert files(tmp_path / "cc" / DEFAULT_NAMES[target]) == files(tmp_path / "byoi")
     # and it still validates with byoi's rules
     bad = cookiecutter(tmp_path / "bad", REPO, "image_tag=latest", extra=extra, command=str(cookiecutter_only))
-    assert bad.returncode == 2 and bad.stderr.startswith("error: --image-tag: 'latest' is refused"), bad.stderr
+    assert bad.returncode == 2 and bad.stderr.startswith("error: image_tag: 'latest' is refused"), bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+# --- issue 20: the folder is named after the project; errors name cookiecutter's variables ---------
+
+
+def test_each_project_gets_a_folder_named_after_it(tmp_path: Path) -> None:
+    # The issue's run: two projects, one after the other, into the same folder.
+    for name in ("fraud-model", "churn-model"):
+        proc = cookiecutter(tmp_path / "cc", REPO / "templates" / "foundry-model", f"name={name}")
+        assert proc.returncode == 0, proc.stderr
+        run_byoi("new", "foundry-model", "-o", str(tmp_path / name), "--no-input", "--name", name, check=True)
+        assert files(tmp_path / "cc" / name) == files(tmp_path / name)
+    assert sorted(p.name for p in (tmp_path / "cc").iterdir()) == ["churn-model", "fraud-model"]
+    # a folder name of one's own still works, and changes nothing inside
+    proc = cookiecutter(tmp_path / "own", REPO / "templates" / "foundry-model", "name=fraud-model", "project_slug=x")
+    assert proc.returncode == 0, proc.stderr
+    assert files(tmp_path / "own" / "x") == files(tmp_path / "fraud-model")
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        # the default folder is the name, checked first: a bad name is refused as the name, before any folder
+        (
+            ["name=Fraud Model"],
+            "error: name: 'Fraud Model' is not a valid image name; use lower-case letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit, at most 63 characters\n",
+        ),
+        # template code given as the folder is refused, not run
+        (["project_slug={{ cookiecutter.uid }}"], "error: project_slug: '{{ cookiecutter.uid }}' holds Jinja"),
+        (["project_slug="], "error: project_slug: '' is not a folder name"),
+    ],
+)
+def test_the_folder_default_renders_the_checked_name(answers: list[str], message: str, tmp_path: Path) -> None:
+    proc = cookiecutter(tmp_path / "out", REPO / "templates" / "foundry-model", *answers)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def _spawn_cookiecutter(tmp_path: Path, template: str) -> Any:
+    import pexpect
+
+    home = tmp_path / "home"
+    home.mkdir()
+    return pexpect.spawn(
+        COOKIECUTTER,
+        [str(REPO / "templates" / template), "-o", "out"],
+        cwd=str(tmp_path),
+        env={**os.environ, "HOME": str(home)},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 250),
+    )
+
+
+def _answer_until(child: Any, prompt: str, text: str) -> None:
+    """Take the defaults up to the question starting with ``prompt``, and type ``text`` there."""
+    while True:
+        child.expect(r"\[\d+/\d+\]")
+        child.expect(r": $")
+        if re.sub(r"\x1b\[[0-9;]*m", "", child.before).strip().startswith(prompt):
+            child.sendline(text)
+            return
+        child.sendline("")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("prompt", "typed", "message"),
+    [
+        ("image (and project) name", "x{{ 7 * 7 }}", "error: name: 'x{{ 7 * 7 }}' holds Jinja template syntax"),
+        ("project folder name", "{{ 7 * 7 }}", "error: project_slug: '{{ 7 * 7 }}' holds Jinja template syntax"),
+        ("image (and project) name", "Fraud", "error: name: 'Fraud' is not a valid image name"),
+    ],
+)
+def test_a_typed_answer_is_never_run_as_template_code(prompt: str, typed: str, message: str, tmp_path: Path) -> None:
+    import pexpect
+
+    child = _spawn_cookiecutter(tmp_path, "foundry-byoc")
+    _answer_until(child, prompt, typed)
+    while child.expect([r": $", pexpect.EOF]) == 0:
+        child.sendline("")
+    child.close()
+    assert child.exitstatus == 2
+    assert message in child.before and "Traceback" not in child.before
+    assert "x49" not in child.before
+    assert not (tmp_path / "out").exists()
+
+
+# One bad value for every variable of every target, and what the refusal starts with: the variable, as
+# cookiecutter's prompts and key=value arguments name it (never byoi's flag).
+EVERY_VARIABLE = [
+    ("sagemaker-code-editor", "base=alpine", "error: base: 'alpine' is not one of micromamba, sagemaker-distribution"),
+    ("sagemaker-code-editor", "gpu=maybe", "error: gpu: 'maybe' is not a boolean"),
+    ("sagemaker-code-editor", "python_version=2.7", "error: python_version: '2.7' is not a Python version"),
+    ("sagemaker-code-editor", "code_editor_version=x", "error: code_editor_version: 'x' is not a version"),
+    ("sagemaker-code-editor", 'conda_packages=["a;b"]', "error: conda_packages: conda package 'a;b' contains"),
+    ("sagemaker-code-editor", 'pip_packages=["a;b"]', "error: pip_packages: pip package 'a;b' contains"),
+    ("sagemaker-code-editor", 'extensions=["nope"]', "error: extensions: 'nope' is not an Open VSX"),
+    ("sagemaker-code-editor", "image_tag=latest", "error: image_tag: 'latest' is refused"),
+    ("sagemaker-code-editor", 'env=["NOVALUE"]', "error: env: 'NOVALUE' is not KEY=VALUE"),
+    ("sagemaker-code-editor", "ca_certs=/nonexistent.pem", "error: ca_certs: /nonexistent.pem is not a file"),
+    ("sagemaker-code-editor", "base_image=ubuntu", "error: base_image: 'ubuntu' has no tag"),
+    ("foundry-sidecar", "mode=socket", "error: mode: 'socket' is not one of flags, server"),
+    ("foundry-sidecar", 'ports=["80"]', "error: ports: port 80 is outside 1024-65535"),
+    ("foundry-sidecar", 'apt_packages=["Bad Pkg"]', "error: apt_packages: "),
+    ("foundry-sidecar", "command_line= ", "error: command_line: the command is empty"),
+    ("foundry-sidecar", "uid=0", "error: uid: 0 is root"),
+    ("foundry-sidecar", "telemetry=maybe", "error: telemetry: 'maybe' is not a boolean"),
+    ("foundry-sidecar", "timeout=-1", "error: timeout: '-1' is not a number of seconds"),
+    ("foundry-model", 'input_columns=["x"]', "error: input_columns: "),
+    ("foundry-model", 'output_columns=["x:complex"]', "error: output_columns: "),
+    ("foundry-byoc", "name=Bad", "error: name: 'Bad' is not a valid image name"),
+    ("foundry-model", "ci=jenkins", "error: ci: 'jenkins' is not one of none, github, gitlab"),
+    # checks across several answers, in the variables' words too
+    (
+        "foundry-byoc",
+        "uid=7001",
+        "error: uid 7001: bring-your-own-container transforms run as user 5001 exactly; drop uid or give 5001\n",
+    ),
+    (
+        "sagemaker-code-editor",
+        "gpu=yes",
+        "error: gpu picks the GPU flavour of the SageMaker Distribution image; add base=sagemaker-distribution\n",
+    ),
+    (
+        "foundry-byoc",
+        "base_image=gcr.io/distroless/static-debian12:nonroot",
+        "error: base_image gcr.io/distroless/static-debian12:nonroot has no /bin/sh",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("target", "answer", "message"), EVERY_VARIABLE)
+def test_every_refusal_names_the_variable_not_byoi_flag(target: str, answer: str, message: str, tmp_path: Path) -> None:
+    proc = cookiecutter(tmp_path / "out", REPO / "templates" / target, answer)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
+    assert " --" not in proc.stderr, proc.stderr  # no flag of byoi's
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_every_variable_has_a_refusal_above() -> None:
+    # the table covers every answer of every target (a new answer needs a line there)
+    variables = {(t, k) for t in TARGET_NAMES for k in cookiecutter_variables(TARGETS[t]) if not k.startswith("_")}
+    covered = {answer.split("=")[0] for _, answer, _ in EVERY_VARIABLE} | {"project_slug"}
+    assert {k for _, k in variables} <= covered

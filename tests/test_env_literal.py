@@ -97,7 +97,9 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize("target", ["foundry-model", "foundry-sidecar", "foundry-byoc", "sagemaker-code-editor"])
+@pytest.mark.parametrize(
+    "target", ["foundry-model", "foundry-sidecar", "foundry-byoc", "foundry-compute-module", "sagemaker-code-editor"]
+)
 def test_env_values_reach_the_image_unchanged(tmp_path: Path, target: str) -> None:
     args = [arg for i, value in enumerate(VALUES) for arg in ("--env", f"VALUE_{i}={value}")]
     run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", *args, check=True)

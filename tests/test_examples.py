@@ -16,6 +16,7 @@ def test_every_example_folder_has_answers_and_every_target_an_example() -> None:
     folders = sorted(p.name for p in (REPO / "examples").iterdir() if p.is_dir())
     assert folders == [
         "foundry-byoc",
+        "foundry-compute-module",
         "foundry-model",
         "foundry-sidecar",
         "sagemaker-distribution",
@@ -24,7 +25,13 @@ def test_every_example_folder_has_answers_and_every_target_an_example() -> None:
     assert [p.parent.name for p in EXAMPLES] == folders
     targets = {yaml.safe_load(p.read_text())["target"] for p in EXAMPLES}
     listed = {line.split()[0] for line in run_byoi("targets", check=True).stdout.splitlines() if line.strip()}
-    assert listed == {"foundry-byoc", "foundry-model", "foundry-sidecar", "sagemaker-code-editor"}
+    assert listed == {
+        "foundry-byoc",
+        "foundry-compute-module",
+        "foundry-model",
+        "foundry-sidecar",
+        "sagemaker-code-editor",
+    }
     assert targets == listed
 
 

@@ -1,4 +1,4 @@
-"""``byoi new foundry-sidecar|foundry-byoc|foundry-model``: what they write, and what they refuse.
+"""``byoi new foundry-sidecar|foundry-byoc|foundry-model|foundry-compute-module``: what they write and refuse.
 
 The supported combinations are the answers in MATRIX below; each is written to an answers
 file, rendered with the real command, snapshotted whole, and checked with the real
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from lint import hadolint, hadolint_errors, shell_scripts, shellcheck, tool
-from support import run_byoi, tree
+from support import run_byoi, tree, versionless
 
 # Expected values are literals from the documents (docs/platform-facts.md §2, seed
 # 002_b84e00a85deac3be.txt), never the generator's constants; tests/test_platform_facts.py
@@ -31,7 +31,7 @@ TELEMETRY_CHECK = "set -a && tee -a"
 #: The pinned default base (README, "Palantir Foundry": pinned default, never latest).
 DEFAULT_BASE_IMAGE = "python:3.12.12-slim-bookworm"
 
-TARGETS = ("foundry-sidecar", "foundry-byoc", "foundry-model")
+TARGETS = ("foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module")
 CA_CERT = Path(__file__).parent / "data" / "test-ca.pem"
 
 #: One answers file per supported combination: {id: answers}.
@@ -86,6 +86,18 @@ MATRIX: dict[str, dict[str, Any]] = {
         "uid": 65532,
         "env": ["MODEL_NAME=tiny"],
     },
+    "compute-module-defaults": {"target": "foundry-compute-module"},
+    "compute-module-full": {
+        "target": "foundry-compute-module",
+        "name": "scoring-module",
+        "image_tag": "0.4.0",
+        "uid": 7001,
+        "pip_packages": ["numpy==2.1.3"],
+        "apt_packages": ["libgomp1"],
+        "env": ["LOG_LEVEL=debug"],
+        "ca_certs": [str(CA_CERT)],
+        "telemetry": False,
+    },
 }
 
 #: Files every project of a target has (more may come with the answers).
@@ -125,6 +137,16 @@ EXPECTED = {
         "server.py",
         "test-local.sh",
     },
+    "foundry-compute-module": {
+        ".dockerignore",
+        "Dockerfile",
+        "README.md",
+        "app.py",
+        "build.sh",
+        "byoi.yaml",
+        ".byoi/record.json",
+        "test-local.sh",
+    },
 }
 
 
@@ -162,7 +184,7 @@ def answers_of(project: Path) -> dict[str, Any]:
 
 
 def test_output_matches_snapshot(project: Path, snapshot: object) -> None:
-    assert tree(project) == snapshot
+    assert versionless(tree(project)) == snapshot
 
 
 def test_project_is_complete(project: Path) -> None:
@@ -395,6 +417,7 @@ PASTE = {
     "foundry-sidecar": 'IMAGE = "team-image" and TAG = "1.0.0" (the @sidecar image and tag)',
     "foundry-byoc": 'IMAGE = "team-image" and TAG = "1.0.0" (.with_container(',
     "foundry-model": "choose image team-image with tag 1.0.0, port 8080",
+    "foundry-compute-module": "add a container with image team-image and tag 1.0.0",
 }
 
 

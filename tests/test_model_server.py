@@ -23,7 +23,7 @@ from typing import Any
 
 import engine
 import pytest
-from support import run_byoi
+from support import default_signals, run_byoi
 
 SCHEMA = [
     "--input-column",
@@ -57,7 +57,11 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[Path], Server]]:
         port = engine.free_port()
         env = {"PATH": os.environ["PATH"], "HOST": "127.0.0.1", "PORT": str(port)}
         proc = subprocess.Popen(
-            [sys.executable, str(folder / "server.py")], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+            [sys.executable, str(folder / "server.py")],
+            cwd=tmp_path,
+            env=env,
+            stderr=subprocess.PIPE,
+            preexec_fn=default_signals,  # as the engine starts a container's PID 1
         )
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"

@@ -29,6 +29,7 @@ def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> No
     elsewhere.mkdir()
     byoi = str(env_dir / "bin" / "byoi")
     args = ["--base", "sagemaker-distribution", "--extension", "ms-python.python", "--conda-package", "numpy"]
+    args += ["--ci", "github"]  # the workflow lives in a hidden folder of the templates: shipped too
     for name, extra in (("x", []), ("y", args)):
         subprocess.run(
             [byoi, "new", "sagemaker-code-editor", "-o", name, "--no-input", *extra], cwd=elsewhere, check=True
@@ -53,7 +54,13 @@ def test_byoi_targets_lists_every_target_from_the_catalogue() -> None:
 
     lines = [line.split(None, 1) for line in run_byoi("targets", check=True).stdout.splitlines()]
     assert [(name, summary) for name, summary in lines] == [(t.name, t.summary) for t in TARGETS.values()]
-    assert [name for name, _ in lines] == ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"]
+    assert [name for name, _ in lines] == [
+        "sagemaker-code-editor",
+        "foundry-sidecar",
+        "foundry-byoc",
+        "foundry-model",
+        "foundry-compute-module",
+    ]
 
 
 def test_byoi_targets_imports_neither_the_answers_nor_dataclasses() -> None:

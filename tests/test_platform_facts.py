@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import run_byoi
+from support import default_signals, run_byoi
 
 dockerfile = pytest.importorskip("dockerfile", reason="BuildKit's parser (the dockerfile package) is not installed")
 
@@ -115,6 +115,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "byoc-no-telemetry": {"target": "foundry-byoc", "telemetry": False, "ports": [1024]},
     "model": {"target": "foundry-model"},
     "model-ports": {"target": "foundry-model", "ports": [8501, 9001], "uid": 4242},
+    "compute-module": {"target": "foundry-compute-module"},
+    "compute-module-uid": {"target": "foundry-compute-module", "uid": 4242, "telemetry": False},
 }
 SAGEMAKER = sorted(k for k, v in ANSWERS.items() if v["target"] == "sagemaker-code-editor")
 FOUNDRY = sorted(k for k, v in ANSWERS.items() if v["target"].startswith("foundry-"))
@@ -124,7 +126,13 @@ FLAGS_SIDECARS = [k for k in SIDECARS if ANSWERS[k].get("mode", "flags") == "fla
 
 def test_every_target_byoi_lists_has_answer_sets_here() -> None:
     listed = [line.split()[0] for line in run_byoi("targets", check=True).stdout.splitlines() if line.strip()]
-    assert sorted(listed) == ["foundry-byoc", "foundry-model", "foundry-sidecar", "sagemaker-code-editor"]
+    assert sorted(listed) == [
+        "foundry-byoc",
+        "foundry-compute-module",
+        "foundry-model",
+        "foundry-sidecar",
+        "sagemaker-code-editor",
+    ]
     for target in listed:
         assert sum(a["target"] == target for a in ANSWERS.values()) >= 2, target
 
@@ -236,6 +244,17 @@ def test_byoi_check_accepts_only_amd64(tmp_path: Path, target: str, rest: str) -
         (tmp_path / "Dockerfile").write_text(f"FROM --platform={platform} {base}\n{rest}")
         proc = run_byoi("check", "--target", target, str(tmp_path / "Dockerfile"))
         assert proc.returncode == status, (platform, proc.stdout)
+
+
+def test_byoi_check_applies_foundrys_user_rule_to_compute_modules(tmp_path: Path) -> None:
+    """Foundry's container rules (numeric, non-root user) hold for compute modules too."""
+    for user, status in (("5001", 0), ("module", 1)):
+        (tmp_path / "Dockerfile").write_text(
+            f'FROM {FOUNDRY_DEFAULT_BASE}\nUSER {user}\nCMD ["python3", "/app/app.py"]\n'
+        )
+        proc = run_byoi("check", "--target", "foundry-compute-module", str(tmp_path / "Dockerfile"))
+        assert proc.returncode == status, (user, proc.stdout)
+        assert ("FD301" in proc.stdout) == (status == 1), proc.stdout
 
 
 @pytest.mark.parametrize("name", SAGEMAKER)
@@ -379,7 +398,7 @@ def test_foundry_dockerfile_says_what_telemetry_needs_and_pins_its_base(projects
     assert base_image(project) == ANSWERS[name].get("base_image", FOUNDRY_DEFAULT_BASE)
 
 
-@pytest.mark.parametrize("name", [n for n in FOUNDRY if ANSWERS[n]["target"] != "foundry-sidecar"])
+@pytest.mark.parametrize("name", [n for n in FOUNDRY if ANSWERS[n]["target"] in ("foundry-byoc", "foundry-model")])
 def test_foundry_byoc_and_model_name_the_documented_apis(projects: dict[str, Path], name: str) -> None:
     project = projects[name]
     if ANSWERS[name]["target"] == "foundry-byoc":
@@ -388,6 +407,39 @@ def test_foundry_byoc_and_model_name_the_documented_apis(projects: dict[str, Pat
     else:
         adapter = (project / "adapter" / "model_adapter.py").read_text()
         assert MODEL_ADAPTER_IMPORT in adapter and f"({MODEL_ADAPTER_BASE})" in adapter
+
+
+#: platform-facts.md, "A fourth way: compute modules": Palantir's SDK on PyPI, 0.34.0 read 2026-12-06.
+COMPUTE_MODULE_SDK_PIN = "foundry-compute-modules==0.34.0"
+COMPUTE_MODULES = sorted(k for k in FOUNDRY if ANSWERS[k]["target"] == "foundry-compute-module")
+
+
+@pytest.mark.parametrize("name", COMPUTE_MODULES)
+def test_compute_module_installs_the_pinned_sdk_and_starts_itself(projects: dict[str, Path], name: str) -> None:
+    runs = [" ".join(v) for v in values(projects[name], "RUN")]
+    assert [r for r in runs if "foundry-compute-modules" in r] == [
+        f"python3 -m pip install --no-cache-dir {COMPUTE_MODULE_SDK_PIN}"
+    ]
+    # The image starts the module by itself (Foundry gives it no command), and listens on no port.
+    assert values(projects[name], "CMD") == [("python3", "/app/app.py")]
+    assert values(projects[name], "EXPOSE") == []
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        # A compute module polls its runtime and listens on no port (platform-facts.md, "A fourth way").
+        (["--port", "8080"], "--port"),
+        # The SDK is installed with pip: Debian's own python3 refuses pip installs (PEP 668).
+        (["--base-image", "debian:bookworm-20241111-slim"], "foundry-compute-modules"),
+    ],
+    ids=["port", "base without python"],
+)
+def test_compute_module_refuses_what_cannot_work(tmp_path: Path, args: list[str], needle: str) -> None:
+    proc = run_byoi("new", "foundry-compute-module", "-o", str(tmp_path / "p"), "--no-input", *args)
+    assert proc.returncode == 2 and needle in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2, proc.stderr
+    assert not (tmp_path / "p").exists()
 
 
 @pytest.mark.parametrize("name", SIDECARS)
@@ -437,6 +489,7 @@ def test_sidecar_entrypoint_speaks_the_documented_flag_files(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=default_signals,  # as Foundry starts a container's PID 1
     )
     try:
         time.sleep(0.3)
@@ -521,8 +574,19 @@ def test_foundry_build_script_builds_for_amd64_and_never_latest(
         ("foundry-model", ["--port", str(FOUNDRY_MIN_PORT - 1)]),
         ("foundry-sidecar", ["--port", str(FOUNDRY_MAX_PORT + 1)]),
         ("foundry-byoc", ["--image-tag", FORBIDDEN_TAG]),
+        ("foundry-compute-module", ["--uid", "0"]),
+        ("foundry-compute-module", ["--image-tag", FORBIDDEN_TAG]),
     ],
-    ids=["sidecar root", "model root", "byoc not 5001", "port 1023", "port 65536", "tag latest"],
+    ids=[
+        "sidecar root",
+        "model root",
+        "byoc not 5001",
+        "port 1023",
+        "port 65536",
+        "tag latest",
+        "cm root",
+        "cm latest",
+    ],
 )
 def test_foundry_refuses_what_the_platform_refuses(tmp_path: Path, target: str, args: list[str]) -> None:
     proc = run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", *args)

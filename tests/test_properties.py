@@ -136,6 +136,7 @@ def common() -> list[st.SearchStrategy[list[str]]]:
         optional("--image-tag", tag),
         env.map(lambda kvs: [f"--env={k}={v}" for k, v in kvs]),
         repeated("--pip-package", pip_spec),
+        optional("--ci", st.sampled_from(["github", "gitlab", "none"])),
     ]
 
 
@@ -189,6 +190,14 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
         optional("--uid", st.integers(1, 2**31 - 1)),
         repeated("--input-column", column),
         repeated("--output-column", column),
+    ),
+    # No --port (a compute module listens on none), and only Python bases: the SDK is pip-installed.
+    "foundry-compute-module": flags(
+        *common(),
+        repeated("--apt-package", apt_package),
+        st.sampled_from([[], ["--no-telemetry"], ["--telemetry"]]),
+        optional("--base-image", st.sampled_from(["python:3.12-slim-bookworm", "python:3.11.9-bookworm"])),
+        optional("--uid", st.integers(1, 2**31 - 1)),
     ),
 }
 
@@ -440,7 +449,9 @@ def settings_file(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, raw
 
 
-@pytest.mark.parametrize("target", ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model"])
+@pytest.mark.parametrize(
+    "target", ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
+)
 def test_the_checker_survives_random_and_mutated_input(target: str, tmp_path: Path) -> None:
     counter = iter(range(10**9))
 

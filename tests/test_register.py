@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import fake_aws
 import pytest
 from standin_aws import ACCOUNT, State, cli_env, serve
 from support import run_byoi
@@ -101,18 +102,36 @@ def endpoint(state: State) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.slow)])
+def cli(request: pytest.FixtureRequest) -> str:
+    """Which ``aws`` register.sh runs: tests/fake_aws.py (fast) or the real CLI (slow)."""
+    return str(request.param)
+
+
 def register(
-    project: Path, endpoint: str, tmp_path: Path, *args: str, env: dict[str, str] | None = None
+    project: Path,
+    endpoint: str,
+    tmp_path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cli: str = "real",
 ) -> subprocess.CompletedProcess[str]:
-    """``./register.sh ARGS`` with a recording ``sleep`` (the wait between polls is not waited)."""
+    """``./register.sh ARGS`` with a recording ``sleep`` (the wait between polls is not waited),
+    and the real ``aws`` or, with ``cli="fake"``, tests/fake_aws.py (its calls in tmp_path/aws-calls)."""
     fake = tmp_path / "bin"
     fake.mkdir(exist_ok=True)
     sleep = fake / "sleep"
     sleep.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/sleeps\n')
     sleep.chmod(0o755)
+    if cli == "fake":
+        fake_aws.install(fake)
     return subprocess.run(
         [str(project / "register.sh"), *args],
-        env={**cli_env(endpoint, tmp_path, str(fake)), **(env or {})},
+        env={
+            **cli_env(endpoint, tmp_path, str(fake)),
+            "BYOI_FAKE_AWS_CALLS": str(tmp_path / "aws-calls"),
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -125,11 +144,10 @@ def inputs(state: State, operation: str) -> list[dict[str, Any]]:
     return [body for op, body in state.calls if op == operation]
 
 
-@pytest.mark.slow
 def test_first_registration_keeps_the_domains_other_images(
-    project: Path, state: State, endpoint: str, tmp_path: Path
+    project: Path, state: State, endpoint: str, tmp_path: Path, cli: str
 ) -> None:
-    proc = register(project, endpoint, tmp_path, URI, env={"ROLE_ARN": ROLE, "DOMAIN_ID": DOMAIN})
+    proc = register(project, endpoint, tmp_path, URI, env={"ROLE_ARN": ROLE, "DOMAIN_ID": DOMAIN}, cli=cli)
     assert proc.returncode == 0, proc.stderr
     assert state.operations() == [
         "DescribeImage",
@@ -164,16 +182,36 @@ def test_first_registration_keeps_the_domains_other_images(
     assert settings["ExecutionRole"] == ROLE
     assert (tmp_path / "sleeps").read_text() == "5\n"  # one wait, while CREATING
     assert "domain d-abc123 offers team-editor version 1 in Code Editor" in proc.stdout
+    if cli == "fake":
+        # The exact commands (the merging --query shown as QUERY) and the JSON files sent.
+        recorded = fake_aws.calls(tmp_path / "aws-calls")
+        argv = [["QUERY" if a.startswith("{DomainId") else a for a in c["argv"]] for c in recorded]
+        update_file = argv[-1][-1]
+        assert update_file.startswith("file:///")
+        status = ["--query", "ImageVersionStatus", "--output", "text"]
+        version_arn = ["--query", "ImageVersionArn", "--output", "text"]
+        assert argv == [
+            ["sagemaker", "describe-image", "--image-name", "team-editor"],
+            ["sagemaker", "create-image", "--image-name", "team-editor", "--role-arn", ROLE],
+            ["sagemaker", "create-image-version", "--image-name", "team-editor", "--base-image", URI, *version_arn],
+            ["sagemaker", "describe-image-version", "--image-name", "team-editor", "--version-number", "1", *status],
+            ["sagemaker", "describe-image-version", "--image-name", "team-editor", "--version-number", "1", *status],
+            ["sagemaker", "describe-app-image-config", "--app-image-config-name", "team-editor-config"],
+            ["sagemaker", "create-app-image-config", "--cli-input-json", "file://sagemaker/app-image-config.json"],
+            ["sagemaker", "describe-domain", "--domain-id", DOMAIN, "--query", "QUERY", "--output", "json"],
+            ["sagemaker", "update-domain", "--cli-input-json", update_file],
+        ]
+        assert json.loads(recorded[6]["files"]["sagemaker/app-image-config.json"]) == CONFIG
+        assert json.loads(recorded[-1]["files"][update_file[len("file://") :]]) == inputs(state, "UpdateDomain")[0]
 
 
-@pytest.mark.slow
 def test_registering_again_replaces_only_its_own_entry(
-    project: Path, state: State, endpoint: str, tmp_path: Path
+    project: Path, state: State, endpoint: str, tmp_path: Path, cli: str
 ) -> None:
     state.add_image("team-editor", versions=1)  # registered once before, config and all
     settings = state.domains[DOMAIN]["DefaultUserSettings"]["CodeEditorAppSettings"]
     settings["CustomImages"] = [OTHERS[0], ours(1), OTHERS[1]]
-    proc = register(project, endpoint, tmp_path, "--domain-id", DOMAIN, URI)  # no role needed now
+    proc = register(project, endpoint, tmp_path, "--domain-id", DOMAIN, URI, cli=cli)  # no role needed now
     assert proc.returncode == 0, proc.stderr
     assert state.operations() == [
         "DescribeImage",
@@ -190,13 +228,19 @@ def test_registering_again_replaces_only_its_own_entry(
     assert images == [*OTHERS, ours(2)]
 
 
-@pytest.mark.slow
 def test_user_profile_gets_the_image_and_keeps_its_own(
-    project: Path, state: State, endpoint: str, tmp_path: Path
+    project: Path, state: State, endpoint: str, tmp_path: Path, cli: str
 ) -> None:
     before = json.loads(json.dumps(state.domains[DOMAIN]))
     proc = register(
-        project, endpoint, tmp_path, URI, "--user-profile", "alice", env={"ROLE_ARN": ROLE, "DOMAIN_ID": DOMAIN}
+        project,
+        endpoint,
+        tmp_path,
+        URI,
+        "--user-profile",
+        "alice",
+        env={"ROLE_ARN": ROLE, "DOMAIN_ID": DOMAIN},
+        cli=cli,
     )
     assert proc.returncode == 0, proc.stderr
     assert state.operations()[-2:] == ["DescribeUserProfile", "UpdateUserProfile"]
@@ -213,12 +257,11 @@ def test_user_profile_gets_the_image_and_keeps_its_own(
     assert "user profile alice of d-abc123 offers team-editor version 1" in proc.stdout
 
 
-@pytest.mark.slow
 def test_dry_run_prints_the_json_and_changes_nothing(
-    project: Path, state: State, endpoint: str, tmp_path: Path
+    project: Path, state: State, endpoint: str, tmp_path: Path, cli: str
 ) -> None:
     state.add_image("team-editor", versions=4)  # registered before: the next version is 5
-    proc = register(project, endpoint, tmp_path, "--dry-run", URI, env={"DOMAIN_ID": DOMAIN})
+    proc = register(project, endpoint, tmp_path, "--dry-run", URI, env={"DOMAIN_ID": DOMAIN}, cli=cli)
     assert proc.returncode == 0, proc.stderr
     assert all(op.startswith("Describe") for op in state.operations()), state.operations()
     assert state.domains[DOMAIN]["DefaultUserSettings"]["CodeEditorAppSettings"]["CustomImages"] == OTHERS

@@ -2,7 +2,9 @@
 
 ``docker`` here is a stand-in that records its arguments (building is the engine tests'
 job); ``aws ecr get-login-password`` is the real AWS CLI, talking to the stand-in ECR
-service of tests/standin_aws.py. Expected values are literals: ``--platform linux/amd64``
+service of tests/standin_aws.py, and, in the fast run of the push test, the recording stand-in
+for the CLI (tests/fake_aws.py) talking to the same service: the real run proves it faithful.
+Expected values are literals: ``--platform linux/amd64``
 (Studio runs only linux/amd64; docs/platform-facts.md, "Pitfalls users report"), the
 default tag 0.1.0 (README, options table), ``latest`` never (a moving tag).
 """
@@ -13,6 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import fake_aws
 import pytest
 from standin_aws import ECR_PASSWORD, State, cli_env, serve
 from support import run_byoi
@@ -126,14 +129,17 @@ def test_bad_usage_is_refused_with_one_line_and_builds_nothing(
     assert calls == []
 
 
-@pytest.mark.slow
+@pytest.mark.parametrize("cli", ["fake", pytest.param("real", marks=pytest.mark.slow)])
 def test_push_to_ecr_logs_in_with_the_password_on_stdin_and_prints_the_digest(
-    project: Path, docker: Path, tmp_path: Path
+    project: Path, docker: Path, tmp_path: Path, cli: str
 ) -> None:
     state = State()
+    if cli == "fake":
+        fake_aws.install(docker.parent)  # first on PATH, before the real CLI
     with serve(state) as endpoint:
         env = cli_env(endpoint, tmp_path, str(docker.parent))
         env["CALLS"] = str(tmp_path / "calls")
+        env["BYOI_FAKE_AWS_CALLS"] = str(tmp_path / "aws-calls")
         env["BYOI_CHECK_IMAGE"] = "0"  # as in build() above
         proc = subprocess.run(
             ["./build.sh", ECR], cwd=project, env=env, capture_output=True, text=True, timeout=60, check=False
@@ -151,3 +157,7 @@ def test_push_to_ecr_logs_in_with_the_password_on_stdin_and_prints_the_digest(
     assert not any(ECR_PASSWORD in line for line in calls if not line.startswith("stdin="))
     assert "digest sha256:" + "cd" * 32 in proc.stdout
     assert f"register it with: ./register.sh {ECR}:0.1.0" in proc.stdout
+    if cli == "fake":
+        # The region is the registry's (the fourth label of the host name).
+        argv = [c["argv"] for c in fake_aws.calls(tmp_path / "aws-calls")]
+        assert argv == [["ecr", "get-login-password", "--region", "us-east-1"]]

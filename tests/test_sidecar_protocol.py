@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import run_byoi
+from support import default_signals, run_byoi
 
 # Expected values are the documents' (docs/platform-facts.md §2, "Three ways Foundry runs a
 # container", 1; Foundry's transforms-sidecar page), never the generator's own constants.
@@ -119,6 +119,7 @@ def start_sidecar(flags_project: Path, tmp_path: Path) -> Iterator[Callable[...,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            preexec_fn=default_signals,  # as Foundry starts a container's PID 1
         )
         sidecar = Sidecar(proc, shared)
         started.append(sidecar)
@@ -423,6 +424,7 @@ def start_server(server_project: Path, tmp_path: Path) -> Iterator[Callable[...,
             env=environ,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            preexec_fn=default_signals,
         )
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
@@ -471,7 +473,12 @@ def test_server_stops_on_term(server_project: Path, tmp_path: Path) -> None:
 
     port = engine.free_port()
     env = {"PATH": os.environ["PATH"], "HOST": "127.0.0.1", "PORT": str(port), "SHARED_DIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, str(server_project / "server.py")], env=env, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(server_project / "server.py")],
+        env=env,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=default_signals,
+    )
     try:
         engine.wait_http(f"http://127.0.0.1:{port}/health", timeout=20)
         proc.send_signal(signal.SIGTERM)

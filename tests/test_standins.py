@@ -22,6 +22,7 @@ from typing import Any
 
 import engine
 import pytest
+from support import default_signals
 
 from generator.platforms.sagemaker import MICROMAMBA
 
@@ -54,6 +55,7 @@ class HostServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_signals,
         )
 
     def url(self, path: str) -> str:

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import REPO, byoi_command, tree
+from support import REPO, byoi_command, byoi_version, tree
 from test_write_safety import _signal_mid_render, one_line_error, state
 
 TARGET = "foundry-sidecar"
@@ -95,7 +95,9 @@ def test_upgrade_merges_template_and_answer_changes_with_user_edits(tmp_path: Pa
     assert "test-local.sh (byoi no longer writes it" in proc.stdout
     assert (fresh / "test-local.sh").exists() and not (fresh_newer / "test-local.sh").exists()
     # The record now holds the newer output: a second upgrade has nothing to do.
-    assert ok(byoi("upgrade", str(out), "--check", templates=newer)).stdout.endswith("is up to date with byoi 0.1.0\n")
+    assert ok(byoi("upgrade", str(out), "--check", templates=newer)).stdout.endswith(
+        f"is up to date with byoi {byoi_version()}\n"
+    )
 
 
 def test_colliding_edits_get_git_conflict_markers_and_exit_1(tmp_path: Path) -> None:
@@ -263,3 +265,19 @@ def test_a_flag_of_another_target_is_refused(tmp_path: Path) -> None:
     ok(byoi("new", "sagemaker-code-editor", "-o", str(out), "--no-input"))
     proc = byoi("upgrade", str(out), "--uid", "5001")
     assert proc.returncode == 2 and "--uid" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_a_compute_module_upgrade_keeps_the_users_functions(tmp_path: Path) -> None:
+    """The user's app.py (their functions) survives an answer change; the Dockerfile takes the new answer."""
+    out = tmp_path / "module"
+    ok(byoi("new", "foundry-compute-module", "-o", str(out), "--no-input"))
+    app = (out / "app.py").read_text()
+    mine = app.replace("add_functions(add, hello)", "add_functions(add, hello, score)")
+    mine = mine.replace("_MAIN_PID = ", "def score(context, event: HelloInput) -> int:\n    return 1\n\n\n_MAIN_PID = ")
+    (out / "app.py").write_text(mine)
+    ok(byoi("upgrade", str(out), "--uid", "7001"))
+    assert (out / "app.py").read_text() == mine
+    assert "\nUSER 7001\n" in (out / "Dockerfile").read_text()
+    fresh = tmp_path / "fresh"
+    ok(byoi("new", "foundry-compute-module", "-o", str(fresh), "--no-input", "--uid", "7001"))
+    assert (out / "Dockerfile").read_text() == (fresh / "Dockerfile").read_text()

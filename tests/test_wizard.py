@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from support import byoi_command, run_byoi
+from support import byoi_command, default_signals, run_byoi
 
 DOWN = "\x1b[B"
 ENTER = "\r"
@@ -30,7 +30,14 @@ def spawn(*args: str, cwd: Path) -> pexpect.spawn:
     # prompt_toolkit asks the terminal where the cursor is; pexpect does not answer, so it is told not to ask
     env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
     child = pexpect.spawn(
-        command[0], [*command[1:], *args], cwd=str(cwd), env=env, encoding="utf-8", timeout=20, dimensions=(50, 250)
+        command[0],
+        [*command[1:], *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(50, 250),
+        preexec_fn=default_signals,  # a person's terminal session has the default dispositions
     )
     return child
 
@@ -55,29 +62,65 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
     child.send(DOWN + ENTER)  # sagemaker-distribution
     child.expect(r"gpu: use the GPU flavour")
     child.send("y")
-    answer(child, "name: image", CLEAR + "wiz-editor")
-    answer(child, "image-tag: tag", "")
-    answer(child, r"pip-package #1", "pkg[extra]>=1,<2")
-    answer(child, r"pip-package #2", "")
-    answer(child, r"env #1", "")
-    answer(child, r"ca-cert #1", "")
-    answer(child, "base-image: full base image", "")
+    # issue 20: what goes into the image (conda before pip), then its name and tag, then the advanced settings
     answer(child, r"conda-package #1", "numpy=2.1")
     answer(child, r"conda-package #2", "")
+    answer(child, r"pip-package #1", "pkg[extra]>=1,<2")
+    answer(child, r"pip-package #2", "")
     answer(child, r"extension #1", "ms-python.python")
     answer(child, r"extension #2", "")
+    answer(child, "name: image", CLEAR + "wiz-editor")
+    answer(child, "image-tag: tag", "")
+    answer(child, r"env #1", "")
+    answer(child, r"ca-cert #1", "")
+    # an optional answer left empty is not set (here: the pinned default base), not "none"
+    answer(child, r"base-image: full base image reference, overriding the pinned default \(empty: not set\)", "")
+    # The CI system, an advanced setting every target shares, comes after the target's own questions.
+    child.expect("ci: CI pipeline to write")
+    child.send(DOWN + ENTER)  # github
     answer(child, r"output folder", CLEAR + "wiz")
     child.expect("byoi will write this sagemaker-code-editor project")
+    child.expect("left at their defaults: image-tag \\(0.1.0\\), env, ca-cert, base-image\r\n")
     child.expect("Write it")
     child.send("y")
     assert finish(child) == 0
     flags = ["--base", "sagemaker-distribution", "--gpu", "--name", "wiz-editor", "--pip-package", "pkg[extra]>=1,<2"]
-    flags += ["--conda-package", "numpy=2.1", "--extension", "ms-python.python"]
+    flags += ["--conda-package", "numpy=2.1", "--extension", "ms-python.python", "--ci", "github"]
     run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
     assert files(tmp_path / "wiz") == files(tmp_path / "flags")
     # its answers file gives the same project again
     run_byoi("new", "--config", str(tmp_path / "wiz" / "byoi.yaml"), "-o", str(tmp_path / "again"), "--no-input")
     assert files(tmp_path / "again") == files(tmp_path / "wiz")
+
+
+@pytest.mark.slow
+def test_compute_module_through_the_wizard_equals_the_flags(tmp_path: Path) -> None:
+    child = spawn("new", cwd=tmp_path)
+    child.expect("target: what to write")
+    child.send(DOWN * 4 + ENTER)  # the fifth target
+    child.expect("foundry-compute-module")
+    answer(child, r"apt-package #1", "")
+    answer(child, r"pip-package #1", "numpy==2.1.3")
+    answer(child, r"pip-package #2", "")
+    answer(child, "name: image", CLEAR + "wiz-module")
+    answer(child, "image-tag: tag", "")
+    for prompt in (r"env #1", r"ca-cert #1", "base-image: base image"):
+        answer(child, prompt, "")
+    answer(child, "uid: numeric user id", CLEAR + "0")
+    child.expect(r"--uid: 0 is root")  # refused as the flag refuses it, and asked again
+    child.send(CLEAR + "7001" + ENTER)
+    child.expect("telemetry")
+    child.send(ENTER)
+    child.expect("ci: CI pipeline to write")
+    child.send(DOWN * 2 + ENTER)  # gitlab
+    answer(child, r"output folder", CLEAR + "wiz")
+    child.expect("byoi will write this foundry-compute-module project")
+    child.expect("Write it")
+    child.send("y")
+    assert finish(child) == 0
+    flags = ["--name", "wiz-module", "--pip-package", "numpy==2.1.3", "--uid", "7001", "--ci", "gitlab"]
+    run_byoi("new", "foundry-compute-module", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
+    assert files(tmp_path / "wiz") == files(tmp_path / "flags")
 
 
 @pytest.mark.slow
@@ -90,18 +133,21 @@ def test_foundry_project_with_a_rejected_value_asked_again(tmp_path: Path) -> No
     child.expect(r"--port: port 80 is outside 1024-65535")  # the flag's own message
     child.send(CLEAR + "8081" + ENTER)
     answer(child, r"port #2", "")
+    answer(child, r"apt-package #1", "jq")
+    answer(child, r"apt-package #2", "")
+    answer(child, r"pip-package #1", "")
+    answer(child, "command: command the sidecar runs", "")
     answer(child, "name: image", "")
     answer(child, "image-tag: tag", CLEAR + "latest")
     child.expect(r"--image-tag: 'latest' is refused")
     child.send(CLEAR + "1.0.0" + ENTER)
-    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1", "base-image: base image"):
+    for prompt in (r"env #1", r"ca-cert #1", "base-image: base image"):
         answer(child, prompt, "")
-    answer(child, r"apt-package #1", "jq")
-    answer(child, r"apt-package #2", "")
     child.expect("telemetry")
     child.send(ENTER)
-    answer(child, "command: command the sidecar runs", "")
     answer(child, "timeout: seconds", "")
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)  # none, the default
     child.expect("Write it")
     child.send("y")
     assert finish(child) == 0
@@ -112,7 +158,7 @@ def test_foundry_project_with_a_rejected_value_asked_again(tmp_path: Path) -> No
 
 def test_ctrl_c_writes_nothing_and_exits_130(tmp_path: Path) -> None:
     child = spawn("new", "foundry-byoc", "-o", "never", cwd=tmp_path)
-    child.expect("name: image")
+    child.expect("apt-package #1")
     child.send(CTRL_C)
     child.expect("cancelled; nothing written")
     rest = child.before or ""
@@ -123,7 +169,7 @@ def test_ctrl_c_writes_nothing_and_exits_130(tmp_path: Path) -> None:
 
 def test_ctrl_d_ends_the_wizard_without_writing(tmp_path: Path) -> None:
     child = spawn("new", "foundry-byoc", "-o", "never", cwd=tmp_path)
-    child.expect("name: image")
+    child.expect("apt-package #1")
     child.send(CLEAR + "\x04")
     child.expect("input ended; nothing written")
     rest = child.before or ""
@@ -135,9 +181,37 @@ def test_ctrl_d_ends_the_wizard_without_writing(tmp_path: Path) -> None:
 def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
     flags = ["--name", "b", "--image-tag", "1", "--base-image", "debian:12.8-slim", "--uid", "5001", "--telemetry"]
     child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
-    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1", r"port #1", r"apt-package #1"):
+    for prompt in (r"apt-package #1", r"pip-package #1", r"env #1", r"ca-cert #1", r"port #1"):
         answer(child, prompt, "")
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)
     child.expect("Write it")
+    child.send("n")
+    child.expect("nothing written")
+    assert finish(child) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_answer_is_refused_at_its_question_with_the_flags_message(tmp_path: Path) -> None:
+    """Each answer goes through its option's own check as it is typed: a bad one is refused right
+    there, with the message the flag gives, and the same question stays open (not left to the end)."""
+    flags = ["--name", "b", "--base-image", "debian:12.8-slim", "--uid", "5001", "--telemetry"]
+    child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
+    for prompt in (r"apt-package #1", r"pip-package #1"):
+        answer(child, prompt, "")
+    answer(child, "image-tag: tag", CLEAR + "latest")
+    # The refusal comes before the next question is asked.
+    assert child.expect([r"--image-tag: 'latest' is refused", r"env #1"]) == 0
+    child.send(CLEAR + "1.0.0" + ENTER)
+    for prompt in (r"env #1", r"ca-cert #1"):
+        answer(child, prompt, "")
+    answer(child, r"port #1", "80")  # a repeatable answer is checked item by item
+    assert child.expect([r"--port: port 80 is outside 1024-65535", r"port #2", r"ci: CI pipeline"]) == 0
+    child.send(CLEAR + ENTER)
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)
+    child.expect("Write it")
+    assert "image_tag: 1.0.0" in (child.before or "")
     child.send("n")
     child.expect("nothing written")
     assert finish(child) == 1
@@ -178,19 +252,22 @@ def test_the_non_interactive_path_does_not_import_the_wizard(target: str, tmp_pa
 def test_answers_that_fail_together_are_explained_and_asked_again(tmp_path: Path) -> None:
     flags = ["--name", "b", "--image-tag", "1", "--base-image", "debian:12.8-slim", "--telemetry"]
     child = spawn("new", "foundry-byoc", "-o", "b", *flags, cwd=tmp_path)
-    for prompt in (r"pip-package #1", r"env #1", r"ca-cert #1"):
+    for prompt in (r"apt-package #1", r"pip-package #1", r"env #1", r"ca-cert #1"):
         answer(child, prompt, "")
     answer(child, "uid: numeric user id", CLEAR + "7001")  # a valid uid, but not the one BYOC runs as
-    for prompt in (r"port #1", r"apt-package #1"):
-        answer(child, prompt, "")
+    answer(child, r"port #1", "")
+    child.expect("ci: CI pipeline to write")
+    child.send(ENTER)
     child.expect(r"--uid 7001: bring-your-own-container transforms run as user 5001 exactly")
     # every question again, the answers so far as defaults
-    for prompt in ("name: image", "image-tag: tag", r"pip-package #1", r"env #1", r"ca-cert #1", "base-image: base"):
+    for prompt in (r"apt-package #1", r"pip-package #1", "name: image", "image-tag: tag", r"env #1", r"ca-cert #1"):
         answer(child, prompt, "")
+    answer(child, "base-image: base", "")
     answer(child, "uid: numeric user id", CLEAR + "5001")
-    for prompt in (r"port #1", r"apt-package #1"):
-        answer(child, prompt, "")
+    answer(child, r"port #1", "")
     child.expect("telemetry")
+    child.send(ENTER)
+    child.expect("ci: CI pipeline to write")
     child.send(ENTER)
     child.expect("Write it")
     child.send("y")
@@ -217,3 +294,64 @@ def test_flags_refuse_an_answer_whose_condition_does_not_hold(
     proc = run_byoi("new", target, "-o", str(tmp_path / "p"), "--no-input", *flags)
     assert (proc.returncode, proc.stderr) == (2, message)
     assert not (tmp_path / "p").exists()
+
+
+# The order issue 20 asks for, for every target: the base and its flavour, then the contents (conda before
+# pip, then extensions; a Foundry image's Debian packages first), then name and tag, last the advanced settings.
+# Each list is what a person meets taking every default (so conditional questions follow those defaults).
+ORDER = {
+    "sagemaker-code-editor": [
+        "base", "python-version", "code-editor-version",
+        "conda-package", "pip-package", "extension",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "ci",
+    ],
+    "foundry-sidecar": [
+        "mode",
+        "apt-package", "pip-package", "command",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "uid", "telemetry", "timeout", "ci",
+    ],
+    "foundry-byoc": [
+        "apt-package", "pip-package",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "uid", "port", "telemetry", "ci",
+    ],
+    "foundry-model": [
+        "apt-package", "pip-package", "input-column", "output-column",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "uid", "port", "telemetry", "ci",
+    ],
+    # A compute module listens on no port: no such question.
+    "foundry-compute-module": [
+        "apt-package", "pip-package",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "uid", "telemetry", "ci",
+    ],
+}  # fmt: skip
+# A question's label as questionary draws it: "? " (maybe styled), then "label: " or "label #1: ".
+PROMPT = r"\?\S*\s+(?:\x1b\[[0-9;]*m)*([a-z][a-z-]*)(?: #1)?: "
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", list(ORDER))
+def test_every_target_asks_contents_then_name_then_advanced_and_says_what_was_left_default(
+    target: str, tmp_path: Path
+) -> None:
+    child = spawn("new", target, "-o", "never", cwd=tmp_path)
+    asked: list[str] = []
+    while child.expect([PROMPT, "byoi will write"]) == 0:
+        label = child.match.group(1)
+        if asked and asked[-1] == label:
+            continue  # questionary draws a question again once it is answered
+        asked.append(label)
+        child.send(ENTER)  # the default: the first choice, the default text, no (more) item
+    assert asked == ORDER[target]
+    child.expect("Write it")
+    summary = child.before or ""
+    # every answer was left at its default, and the summary says so, in the order asked
+    left = summary.split("left at their defaults: ", 1)[1].split("\r\n", 1)[0]
+    assert [item.split(" (")[0] for item in left.split(", ")] == ORDER[target]
+    child.send("n")
+    assert finish(child) == 1
+    assert list(tmp_path.iterdir()) == []

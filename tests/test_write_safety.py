@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import run_byoi
+from support import default_signals, run_byoi
 
 SIDECAR = "foundry-sidecar"
 EDITOR = "sagemaker-code-editor"
@@ -334,7 +334,11 @@ def _signal_mid_render(
         "sys.exit(main(sys.argv[1:]))\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", slow_render, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", slow_render, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_signals,  # byoi keeps a signal it was started with ignored (entry.stoppable)
     )
     deadline = time.monotonic() + 60
     while not any(folder.is_dir() and list(folder.glob(".byoi-*")) for folder in staging_in):
@@ -379,7 +383,12 @@ def test_a_signal_while_files_move_undoes_the_moves(tmp_path: Path, monkeypatch:
             signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
 
     monkeypatch.setattr(os, "link", link_then_signal)
-    status = cli.main(["new", SIDECAR, "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0"])
+    # byoi keeps a signal it was started with ignored; this run is one started with the default.
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        status = cli.main(["new", SIDECAR, "-o", str(out), "--no-input", "--force", "--image-tag", "0.2.0"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert status == 143 and len(calls) > 3  # the move went on, held, then was undone
     assert state(tmp_path) == before
 

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import CODE_EDITOR
-from generator.rules import FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_SIDECAR, LEVELS, SAGEMAKER_CODE_EDITOR, TARGETS
+from generator.rules import (
+    FOUNDRY_BYOC,
+    FOUNDRY_COMPUTE_MODULE,
+    FOUNDRY_MODEL,
+    FOUNDRY_SIDECAR,
+    LEVELS,
+    SAGEMAKER_CODE_EDITOR,
+    TARGETS,
+)
 from generator.rules.base import Context, Hit, Rule
 
 if TYPE_CHECKING:
@@ -31,7 +39,7 @@ if TYPE_CHECKING:
 
 ALL = frozenset(TARGETS)
 SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR})
-FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL})
+FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE})
 #: Foundry's size limits are "about" 10 and 22 GB: decimal gigabytes, as registries count.
 GB = 1000**3
 #: Studio remaps user and group ids into a 16-bit range (see IM415).
@@ -384,7 +392,7 @@ def _after_wrappers(argv: list[str]) -> list[str]:
 @image_rule(
     "IM409",
     "error",
-    SAGEMAKER | frozenset({FOUNDRY_SIDECAR, FOUNDRY_MODEL}),
+    SAGEMAKER | frozenset({FOUNDRY_SIDECAR, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE}),
     "Nothing starts: no Entrypoint or Cmd, or only a shell",
 )
 def no_start_command(ctx: ImageContext) -> Iterator[str]:

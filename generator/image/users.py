@@ -4,7 +4,8 @@
 - no ``User``: root, 0:0;
 - a name: its passwd entry (missing: the container does not start);
 - a number: that uid, its passwd entry's group if it has one, else gid 0;
-- ``:GROUP``: a group name from ``/etc/group`` or a number.
+- ``:GROUP``: a group name from ``/etc/group`` or a number, and then that group only;
+  without it, the user's passwd name also brings the groups ``/etc/group`` lists it in.
 """
 
 from __future__ import annotations
@@ -76,10 +77,15 @@ def resolve_user(tree: Tree, raw: str) -> User:
             if grow is None:
                 return User(raw, uid, None, error=f"group {group_part!r} is not in the image's /etc/group")
             gid = _number(grow[2])
+    # An explicit group replaces every membership: the container then has that group only.
     groups = frozenset(
         number
         for r in group
-        if name is not None and len(r) >= 4 and name in r[3].split(",") and (number := _number(r[2])) is not None
+        if name is not None
+        and not has_group
+        and len(r) >= 4
+        and name in r[3].split(",")
+        and (number := _number(r[2])) is not None
     )
     return User(raw, uid, gid, groups)
 

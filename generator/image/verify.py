@@ -9,7 +9,11 @@
 - Foundry: the image's own user (numeric, non-zero; 5001 for byoc) and Foundry's
   telemetry check ``/bin/sh -c 'set -a && tee -a'``; a sidecar completes the flag
   protocol on a shared volume (or answers on its port, in server mode); a model answers a
-  health request and a prediction on its port.
+  health request and a prediction on its port; a compute module, run on the host's network
+  against byoi's local runtime (:mod:`generator.computemodule.runtime`, with the environment
+  Foundry gives a module), posts typed schemas for ``add`` and ``hello``, answers a job of
+  each, answers a malformed job with an error and goes on, answers 50 jobs once each, and
+  stops on SIGTERM within the grace period.
 
 Only HTTP behaviour and files are checked, never which server the image has. Containers
 get unique names, publish on loopback ports chosen free, and are always removed.
@@ -32,11 +36,21 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import CODE_EDITOR
-from generator.rules import FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_SIDECAR, SAGEMAKER_CODE_EDITOR, TARGETS
+from generator.rules import (
+    FOUNDRY_BYOC,
+    FOUNDRY_COMPUTE_MODULE,
+    FOUNDRY_MODEL,
+    FOUNDRY_SIDECAR,
+    SAGEMAKER_CODE_EDITOR,
+    TARGETS,
+)
+
+if TYPE_CHECKING:
+    from generator.computemodule.runtime import Runtime
 
 #: The space name verify injects (Studio injects the real one).
 SPACE_NAME = "byoi-verify"
@@ -268,6 +282,8 @@ def _start_space(run: _Run, image: str, home: Path, timeout: float, label: str) 
     port, publish = _publish(CODE_EDITOR.port)
     env = {CODE_EDITOR.app_type_env: CODE_EDITOR.app_type_default, "SAGEMAKER_SPACE_NAME": SPACE_NAME}
     options = [*publish, "--user", f"{CODE_EDITOR.uid}:{CODE_EDITOR.gid}", "--volume", f"{home}:{CODE_EDITOR.home}"]
+    # podman passes the host's proxy variables on: the runtime is on loopback, never behind a proxy.
+    env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
     for key, value in env.items():
         options += ["--env", f"{key}={value}"]
     base = f"/{CODE_EDITOR.app_type_default.lower()}/{CODE_EDITOR.app_name}/"
@@ -525,11 +541,149 @@ def _foundry(
             _serves(run, image, ports[0], timeout, None)
         else:
             _sidecar_flags(run, image, ids[0] if ids else FOUNDRY.default_uid, timeout)
+    elif target == FOUNDRY_COMPUTE_MODULE:
+        _compute_module(run, image, timeout)
     elif target == FOUNDRY_MODEL:
         if not ports:
             run.add("the model exposes its port", False, "the image has no ExposedPorts: EXPOSE the server's port")
             return
         _serves(run, image, ports[0], timeout, request or DEFAULT_REQUEST)
+
+
+# --------------------------------------------------------------------------- compute modules
+
+#: Where the runtime's CA and token file appear in the module's container (ours; Foundry's is its own).
+RUNTIME_MOUNT = "/run/byoi-runtime"
+#: The example functions of the generated project (generator/targets/foundry_compute_module.py), the
+#: input types their schemas must declare, and a call of each with its answer.
+EXAMPLE_INPUTS = {"add": {"x": "integer", "y": "integer"}, "hello": {"name": "string"}}
+EXAMPLE_CALLS: tuple[tuple[str, dict[str, Any], Any], ...] = (
+    ("add", {"x": 2, "y": 3}, 5),
+    ("hello", {"name": "Foundry"}, "Hello Foundry!"),
+)
+#: Jobs sent one after another to check that none is lost or answered twice.
+JOBS_IN_A_ROW = 50
+#: How long Foundry waits after SIGTERM (Kubernetes' default grace period; ours when stopping).
+GRACE_SECONDS = 30
+
+
+def _schema_summary(schema: dict[str, Any]) -> str:
+    inputs = ", ".join(f"{i.get('name')}: {(i.get('dataType') or {}).get('type')}" for i in schema.get("inputs", []))
+    output = schema.get("output") or {}
+    kind = ((output.get(output.get("type", "")) or {}).get("dataType") or {}).get("type", output.get("type"))
+    return f"{schema.get('functionName')}({inputs}) -> {kind}"
+
+
+def _compute_module(run: _Run, image: str, timeout: float) -> None:
+    """The image as Foundry runs a compute module, against byoi's local runtime."""
+    from generator.computemodule.runtime import Runtime, RuntimeStartError
+
+    try:
+        runtime = Runtime().start()
+    except RuntimeStartError as err:
+        run.add("the local compute module runtime starts", False, str(err))
+        return
+    try:
+        _module_steps(run, runtime, image, timeout)
+    finally:
+        run.engine.remove_all()
+        runtime.stop()
+
+
+def _module_steps(run: _Run, runtime: Runtime, image: str, timeout: float) -> None:
+    env = runtime.env(RUNTIME_MOUNT)
+    # Host network: the container reaches the runtime on loopback, as Foundry's module reaches its own.
+    options = ["--network", "host", "--volume", f"{runtime.folder}:{RUNTIME_MOUNT}:ro"]
+    # podman passes the host's proxy variables on: the runtime is on loopback, never behind a proxy.
+    env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
+    for key, value in env.items():
+        options += ["--env", f"{key}={value}"]
+    name: str | None = None
+
+    def alive() -> None:
+        if name is None or not run.engine.running(name):
+            raise _StepFailed(f"the module is not running; its log ends: {_last(run.engine.logs(name or ''))}")
+
+    def call(query_type: str, query: Any) -> Any:
+        job = runtime.submit(query_type, query)
+        deadline = time.monotonic() + timeout
+        while not job.answered.wait(0.5):
+            alive()
+            if time.monotonic() > deadline:
+                raise _StepFailed(f"no result for {query_type} {json.dumps(query)} within {timeout:.0f}s")
+        return job.results[0]
+
+    with run.step("the module posts the schemas of its functions, inferred from typed inputs") as detail:
+        name = run.engine.start(image, options)
+        deadline = time.monotonic() + timeout
+        while not runtime.wait_schemas(0.5):
+            if runtime.problems:
+                raise _StepFailed(f"the runtime refused what the module posted: {runtime.problems[0]}")
+            if not run.engine.running(name):
+                raise _StepFailed(
+                    f"the container exited before posting its schemas; its log ends: {_last(run.engine.logs(name))}"
+                )
+            if time.monotonic() > deadline:
+                raise _StepFailed(f"no schemas within {timeout:.0f}s; log ends: {_last(run.engine.logs(name))}")
+        schemas = {s["functionName"]: s for s in runtime.schemas or []}
+        detail.append("; ".join(_schema_summary(s) for s in schemas.values()))
+        for function, inputs in EXAMPLE_INPUTS.items():
+            if function not in schemas:
+                raise _StepFailed(f"no function {function} among {', '.join(schemas) or 'none'}")
+            declared = {i["name"]: i["dataType"]["type"] for i in schemas[function]["inputs"]}
+            if declared != inputs:
+                raise _StepFailed(f"{_schema_summary(schemas[function])}: the inputs should be {inputs}")
+    for function, query, expected in EXAMPLE_CALLS:
+        arguments = ", ".join(f"{key}={json.dumps(value)}" for key, value in query.items())
+        with run.step(f"a job {function}({arguments}) is answered {json.dumps(expected)}") as detail:
+            alive()
+            got = call(function, query)
+            if got != expected:
+                raise _StepFailed(f"answered {json.dumps(got)[:200]}")
+            detail.append(f"answered {json.dumps(got)}")
+    with run.step("a malformed job is answered with an error, and the module goes on") as detail:
+        alive()
+        bad = {"x": "two", "y": 3}
+        got = call("add", bad)
+        if not (isinstance(got, dict) and ({"exception", "error"} & got.keys())):
+            raise _StepFailed(f"add {json.dumps(bad)} answered {json.dumps(got)[:200]}, not an error")
+        message = str(got.get("exception") or got.get("error"))
+        detail.append(f"answered an error ({message.split(': Traceback')[0].splitlines()[0][:80]})")
+        after = call("add", {"x": 1, "y": 1})
+        if after != 2:
+            raise _StepFailed(f"the next job, add 1 + 1, answered {json.dumps(after)[:200]}")
+        detail.append("then add 1 + 1 -> 2")
+    with run.step(f"{JOBS_IN_A_ROW} jobs in a row, none lost or answered twice") as detail:
+        alive()
+        started = time.monotonic()
+        jobs = [runtime.submit("add", {"x": i, "y": 1000}) for i in range(JOBS_IN_A_ROW)]
+        deadline = started + timeout
+        while not all(job.answered.is_set() for job in jobs):
+            alive()
+            if time.monotonic() > deadline:
+                lost = sum(not job.answered.is_set() for job in jobs)
+                raise _StepFailed(f"{lost} of {JOBS_IN_A_ROW} jobs got no result within {timeout:.0f}s")
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        time.sleep(1)  # a second answer would come soon after the first
+        wrong = [i for i, job in enumerate(jobs) if job.results != [i + 1000]]
+        if wrong or runtime.problems:
+            raise _StepFailed(runtime.problems[0] if runtime.problems else f"job {wrong[0]}: {jobs[wrong[0]].results}")
+        detail.append(f"{JOBS_IN_A_ROW} answered once each in {elapsed:.1f}s")
+    with run.step(f"the module stops on SIGTERM within the grace period ({GRACE_SECONDS}s)") as detail:
+        alive()
+        assert name is not None
+        started = time.monotonic()
+        run.engine.run("stop", "-t", str(GRACE_SECONDS), name, timeout=GRACE_SECONDS + 60)
+        elapsed = time.monotonic() - started
+        code = run.engine.exit_code(name, 30)
+        if run.engine.running(name):
+            raise _StepFailed(f"still running {elapsed:.0f}s after SIGTERM")
+        if elapsed >= GRACE_SECONDS or code == 137:
+            raise _StepFailed(
+                f"killed after the grace period ({elapsed:.0f}s, exit status {code}): SIGTERM was ignored"
+            )
+        detail.append(f"stopped in {elapsed:.1f}s, exit status {code}")
 
 
 def choose_engine(wanted: str | None = None) -> str:

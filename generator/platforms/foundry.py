@@ -2,7 +2,7 @@
 
 Read by the Foundry templates, by answer validation and by the checker. Source:
 Foundry docs, "Container transforms" image requirements, and the pages on transforms
-sidecars, bring-your-own-container transforms and container-backed models.
+sidecars, bring-your-own-container transforms, container-backed models and compute modules.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ SOURCES = (
     "https://www.palantir.com/docs/foundry/transforms-container/transforms-sidecar/",
     "https://www.palantir.com/docs/foundry/transforms-python/bring-container/",
     "https://www.palantir.com/docs/foundry/integrate-models/upload-image-container-model/",
+    "https://www.palantir.com/docs/foundry/compute-modules/overview/",
+    "https://www.palantir.com/docs/foundry/compute-modules/advanced-custom-client/",
 )
 
 
@@ -87,3 +89,9 @@ SIDECAR_LIBRARY = "transforms-sidecar"
 
 #: Python package holding ``ContainerModelAdapter`` (container-model-adapter-example page).
 MODEL_ADAPTER_PACKAGE = "palantir_models"
+
+#: Palantir's compute module SDK (PyPI, Apache-2.0, import name ``compute_modules``), pinned to the
+#: newest release on PyPI when checked (2026-12-06, ``pip index versions foundry-compute-modules``):
+#: the release whose source generator/computemodule/runtime.py was written from. Refresh both together.
+COMPUTE_MODULE_SDK = "foundry-compute-modules"
+COMPUTE_MODULE_SDK_VERSION = "0.34.0"

@@ -10,7 +10,8 @@ SAGEMAKER_CODE_EDITOR = "sagemaker-code-editor"
 FOUNDRY_SIDECAR = "foundry-sidecar"
 FOUNDRY_BYOC = "foundry-byoc"
 FOUNDRY_MODEL = "foundry-model"
-TARGETS = (SAGEMAKER_CODE_EDITOR, FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL)
+FOUNDRY_COMPUTE_MODULE = "foundry-compute-module"
+TARGETS = (SAGEMAKER_CODE_EDITOR, FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE)
 
 #: Finding levels, most severe first (hadolint's names).
 LEVELS = ("error", "warning", "info", "style")

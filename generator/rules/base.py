@@ -16,7 +16,15 @@ from generator.dockerfile.shell import GO_SPACE
 from generator.platforms import sagemaker as sm
 from generator.platforms.foundry import FOUNDRY
 from generator.platforms.sagemaker import CODE_EDITOR
-from generator.rules import FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_SIDECAR, LEVELS, SAGEMAKER_CODE_EDITOR, TARGETS
+from generator.rules import (
+    FOUNDRY_BYOC,
+    FOUNDRY_COMPUTE_MODULE,
+    FOUNDRY_MODEL,
+    FOUNDRY_SIDECAR,
+    LEVELS,
+    SAGEMAKER_CODE_EDITOR,
+    TARGETS,
+)
 
 # Plain classes with __slots__, and typing only for the type checker: ``byoi check``
 # imports this module on every run (see generator.dockerfile.parser).
@@ -33,7 +41,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR})
-FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL})
+FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE})
 ALL = frozenset(TARGETS)
 
 

@@ -1,4 +1,4 @@
-"""Rules for Palantir Foundry images (targets ``foundry-sidecar``, ``foundry-byoc``, ``foundry-model``).
+"""Rules for Palantir Foundry images (every ``foundry-*`` target).
 
 Every value comes from :mod:`generator.platforms.foundry`: the required uid for
 bring-your-own-container transforms, the shell-less bases, the sidecar's shared volume.

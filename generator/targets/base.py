@@ -8,6 +8,11 @@ from typing import Any, ClassVar
 
 from generator import __version__, cacerts
 from generator.answers import (
+    ADVANCED,
+    CONTENTS,
+    IDENTITY,
+    RANK_LAST,
+    RANK_PIP_PACKAGES,
     EnvVar,
     build_answers,
     option,
@@ -18,6 +23,7 @@ from generator.answers import (
     parse_tag,
     questions,
 )
+from generator.ci import CI_SYSTEMS, pipeline_context
 
 
 def _plain(value: Any) -> Any:
@@ -33,8 +39,8 @@ class CommonAnswers:
 
     target: ClassVar[str] = ""
 
-    name: str = option("my-image", "image (and project) name", parse_name)
-    image_tag: str = option("0.1.0", "tag of the built image; never 'latest'", parse_tag, metavar="TAG")
+    name: str = option("my-image", "image (and project) name", parse_name, group=IDENTITY)
+    image_tag: str = option("0.1.0", "tag of the built image; never 'latest'", parse_tag, metavar="TAG", group=IDENTITY)
     pip_packages: tuple[str, ...] = option(
         (),
         "pip requirement to install (repeatable)",
@@ -42,6 +48,8 @@ class CommonAnswers:
         flag="--pip-package",
         multiple=True,
         metavar="SPEC",
+        group=CONTENTS,
+        rank=RANK_PIP_PACKAGES,
     )
     env: tuple[EnvVar, ...] = option(
         (), "environment variable baked into the image (repeatable)", parse_env, multiple=True, metavar="KEY=VALUE"
@@ -54,6 +62,13 @@ class CommonAnswers:
         multiple=True,
         metavar="FILE",
         path=True,
+    )
+    ci: str = option(
+        "none",
+        "CI pipeline to write: github (.github/workflows/image.yml), gitlab (.gitlab-ci.yml) or none",
+        choices=CI_SYSTEMS,
+        group=ADVANCED,
+        rank=RANK_LAST,
     )
 
     def check(self) -> None:
@@ -75,6 +90,7 @@ class CommonAnswers:
         ctx["byoi_version"] = __version__
         ctx["ca_cert_files"] = cacerts.project_names(self.ca_certs)
         ctx["ca"] = {"image_dir": cacerts.IMAGE_DIR, "bundle": cacerts.SYSTEM_BUNDLE}
+        ctx["pipeline"] = pipeline_context()
         return ctx
 
     def to_file(self) -> dict[str, Any]:

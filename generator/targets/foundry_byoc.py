@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, option, parse_name
+from generator.answers import IDENTITY, AnswerError, option, parse_name
 from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import Target
 from generator.targets.foundry_common import APP_DIR, FoundryAnswers, parse_uid
@@ -31,7 +31,7 @@ class ByocAnswers(FoundryAnswers):
         "this image needs: its user is created with a RUN step, and its example tool is a shell script"
     )
 
-    name: str = option("my-byoc", "image (and project) name", parse_name)
+    name: str = option("my-byoc", "image (and project) name", parse_name, group=IDENTITY)
     uid: int = option(
         FOUNDRY.byoc_uid,
         f"numeric user id the container runs as; bring-your-own-container transforms need {FOUNDRY.byoc_uid}",

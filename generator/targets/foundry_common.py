@@ -1,6 +1,6 @@
-"""What the three Foundry targets share: answers, parsers and checks.
+"""What the Foundry targets share: answers, parsers and checks.
 
-``foundry-sidecar``, ``foundry-byoc`` and ``foundry-model`` all build one image that
+``foundry-sidecar``, ``foundry-byoc``, ``foundry-model`` and ``foundry-compute-module`` all build one image that
 Foundry runs as a numeric, non-root user, on ``linux/amd64``, with ports in Foundry's
 range and (optionally) telemetry. Every rule value is read from
 :mod:`generator.platforms.foundry`; this module turns those rules into answers and checks.
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, option, parse_image_ref
+from generator.answers import CONTENTS, RANK_APT_PACKAGES, AnswerError, option, parse_image_ref
 from generator.platforms import foundry
 from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import CommonAnswers
@@ -128,6 +128,8 @@ class FoundryAnswers(CommonAnswers):
         "Debian package to install with apt-get (repeatable)",
         parse_apt_package,
         flag="--apt-package",
+        group=CONTENTS,
+        rank=RANK_APT_PACKAGES,
         multiple=True,
         metavar="NAME[=VERSION]",
     )

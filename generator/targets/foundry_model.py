@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, option, parse_name
+from generator.answers import CONTENTS, IDENTITY, AnswerError, option, parse_name
 from generator.targets.base import Target
 from generator.targets.foundry_common import APP_DIR, FoundryAnswers
 from generator.targets_catalog import SUMMARIES
@@ -69,13 +69,14 @@ class ModelAnswers(FoundryAnswers):
     # The server is Python: a shell-less base with python3 (distroless/python3) can run it.
     shell_less_ok: ClassVar[bool] = True
 
-    name: str = option("my-model", "image (and project) name", parse_name)
+    name: str = option("my-model", "image (and project) name", parse_name, group=IDENTITY)
     # Empty means the default schema, so answers files and cookiecutter can leave it out.
     input_columns: tuple[Column, ...] = option(
         (),
         _schema_help("input", DEFAULT_INPUT),
         parse_column,
         flag="--input-column",
+        group=CONTENTS,
         multiple=True,
         metavar="NAME:TYPE",
     )
@@ -84,6 +85,7 @@ class ModelAnswers(FoundryAnswers):
         _schema_help("output", DEFAULT_OUTPUT),
         parse_column,
         flag="--output-column",
+        group=CONTENTS,
         multiple=True,
         metavar="NAME:TYPE",
     )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from generator.answers import AnswerError, When, option, parse_name
+from generator.answers import CONTENTS, IDENTITY, KIND, AnswerError, When, option, parse_name
 from generator.platforms.foundry import FOUNDRY
 from generator.targets.base import Target
 from generator.targets.foundry_common import APP_DIR, FoundryAnswers, parse_port
@@ -63,12 +63,13 @@ class SidecarAnswers(FoundryAnswers):
         "a sidecar needs: the shared volume folder is made with a RUN step, and the entrypoint is a shell script"
     )
 
-    name: str = option("my-sidecar", "image (and project) name", parse_name)
+    name: str = option("my-sidecar", "image (and project) name", parse_name, group=IDENTITY)
     mode: str = option(
         "flags",
         "how the transform drives the sidecar: flags (start/done/close files in the shared volume) or server "
         "(HTTP on localhost; needs python3 in the base image)",
         choices=MODES,
+        group=KIND,
     )
     ports: tuple[int, ...] = option(
         (),
@@ -87,6 +88,7 @@ class SidecarAnswers(FoundryAnswers):
         parse_command,
         flag="--command",
         metavar="COMMAND",
+        group=CONTENTS,
     )
     timeout: int = option(
         DEFAULT_TIMEOUT,

@@ -8,6 +8,11 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from generator.answers import (
+    CONTENTS,
+    IDENTITY,
+    KIND,
+    RANK_CONDA_PACKAGES,
+    RANK_EXTENSIONS,
     AnswerError,
     When,
     option,
@@ -97,11 +102,12 @@ class CodeEditorAnswers(CommonAnswers):
 
     target: ClassVar[str] = "sagemaker-code-editor"
 
-    name: str = option("my-code-editor", "image (and project) name", parse_name)
+    name: str = option("my-code-editor", "image (and project) name", parse_name, group=IDENTITY)
     base: str = option(
         "micromamba",
         "base image family: micromamba (build from scratch) or sagemaker-distribution",
         choices=tuple(sagemaker.BASES),
+        group=KIND,
     )
     base_image: str | None = option(
         None, "full base image reference, overriding the pinned default", parse_image_ref, metavar="REF"
@@ -130,6 +136,8 @@ class CodeEditorAnswers(CommonAnswers):
         flag="--conda-package",
         multiple=True,
         metavar="SPEC",
+        group=CONTENTS,
+        rank=RANK_CONDA_PACKAGES,
     )
     extensions: tuple[Extension, ...] = option(
         (),
@@ -138,6 +146,8 @@ class CodeEditorAnswers(CommonAnswers):
         flag="--extension",
         multiple=True,
         metavar="ID|URL",
+        group=CONTENTS,
+        rank=RANK_EXTENSIONS,
     )
 
     def check(self) -> None:

@@ -63,7 +63,7 @@ class Mutation:
 
 
 SM = ("sagemaker-code-editor",)
-FD = ("foundry-sidecar", "foundry-byoc", "foundry-model")
+FD = ("foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module")
 ALL = SM + FD
 LAST = r"\Z"
 USER_LINE = r"(?m)^USER [0-9]+(:[0-9]+)?$"

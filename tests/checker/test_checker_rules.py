@@ -24,7 +24,7 @@ def test_codes_follow_the_scheme() -> None:
         if code.startswith("SM"):
             assert rule.targets == {"sagemaker-code-editor"}
         if code.startswith("FD"):
-            assert rule.targets <= {"foundry-sidecar", "foundry-byoc", "foundry-model"}
+            assert rule.targets <= {"foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"}
         if code.startswith("BY"):
             assert rule.targets == set(TARGETS)
 

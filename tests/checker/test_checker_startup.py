@@ -126,6 +126,26 @@ def test_a_settings_file_is_still_read(tmp_path: Path) -> None:
     assert "SM212" not in proc.stdout and "SM206" in proc.stdout
 
 
+def test_settings_in_pyproject_need_no_toml_parser(tmp_path: Path) -> None:
+    # A team's [tool.byoi] in a busy pyproject.toml (this repository's own): read, applied,
+    # and without tomllib, pathlib or typing, which cost more than the check (issue 19).
+    (tmp_path / ".git").mkdir()
+    table = '\n[tool.byoi]\ntarget = "sagemaker-code-editor"\nignored = ["SM212"]\n'
+    (tmp_path / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text() + table, encoding="utf-8")
+    modules = imported("check", str(SEED), cwd=tmp_path)
+    ours = {m for m in modules if m.split(".")[0] == "generator"}
+    settings = {"generator.checkconfig", "generator.inputfile", "generator.tomltable"}
+    assert ours <= CHECKER_MODULES | settings, sorted(ours - CHECKER_MODULES - settings)
+    assert not {m.split(".")[0] for m in modules} & EXPENSIVE, sorted(
+        m for m in modules if m.split(".")[0] in EXPENSIVE
+    )
+    proc = subprocess.run(
+        [*byoi_command(), "check", str(SEED)], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SM212" not in proc.stdout and "SM206" in proc.stdout
+
+
 def test_help_and_mistakes_still_come_from_the_full_command_line(tmp_path: Path) -> None:
     command = byoi_command()
     helped = subprocess.run([*command, "check", "--help"], capture_output=True, text=True, timeout=60, check=False)

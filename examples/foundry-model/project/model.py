@@ -1,4 +1,4 @@
-"""The model of "sentiment-model": replace the example with yours (written by byoi 0.1.0).
+"""The model of "sentiment-model": replace the example with yours (written by byoi 0.3.0).
 
 server.py creates one Model when the container starts (before it answers /health),
 then calls predict() with the rows of each request, and answers what it returns:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Inference server of the Foundry container-backed model "sentiment-model" (written by byoi 0.1.0).
+"""Inference server of the Foundry container-backed model "sentiment-model" (written by byoi 0.3.0).
 
   GET  /health    200 {"status": "ok"} (it listens only once the model is loaded)
   POST /predict   {"rows": [{...}, ...]} -> {"rows": [{...}, ...]}

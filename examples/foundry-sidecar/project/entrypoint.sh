@@ -1,5 +1,5 @@
 #!/bin/sh
-# Entrypoint of the Foundry transforms sidecar "json-sidecar" (written by byoi 0.1.0).
+# Entrypoint of the Foundry transforms sidecar "json-sidecar" (written by byoi 0.3.0).
 #
 # It is the container's PID 1 and speaks the shared-volume protocol of Foundry's sidecar
 # documentation. Foundry neither tells the container when its input is ready nor keeps it

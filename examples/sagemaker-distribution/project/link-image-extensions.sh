@@ -3,7 +3,7 @@
 # entrypoint-code-editor does before it starts Code Editor. The SageMaker Distribution
 # image links its extensions into a space only on the space's first start; this links the
 # ones a newer image adds on every later start too. Quiet; changes nothing else.
-# (Written by byoi 0.1.0.)
+# (Written by byoi 0.3.0.)
 
 # Link the extensions baked into the image (first argument) into a space's extensions
 # folder on the EBS home (second argument), so that those a newer image adds, or updates,

@@ -1,4 +1,4 @@
-"""Foundry side of "cobol-transform": a lightweight transform that runs inside that image (written by byoi 0.1.0).
+"""Foundry side of "cobol-transform": a lightweight transform that runs inside that image (written by byoi 0.3.0).
 
 Copy this file into your Python transforms repository (e.g. src/myproject/datasets/),
 enable container workflows for it, add the Artifacts repository you pushed the image to

@@ -1,4 +1,4 @@
-"""Model adapter of the Foundry container-backed model "sentiment-model" (written by byoi 0.1.0).
+"""Model adapter of the Foundry container-backed model "sentiment-model" (written by byoi 0.3.0).
 
 Copy this file into a model adapter library in Foundry (Code Repositories, "Model adapter
 library" template). In the model, create a model version from the image sentiment-model:0.3.0,

@@ -1,4 +1,4 @@
-"""Foundry side of the sidecar "json-sidecar" (written by byoi 0.1.0).
+"""Foundry side of the sidecar "json-sidecar" (written by byoi 0.3.0).
 
 Copy this file into your Python transforms repository (e.g. src/myproject/datasets/),
 add the transforms-sidecar library and, under Settings > Libraries, the Artifacts

@@ -1,0 +1,1 @@
+{{ partial("foundry-build.sh") }}
