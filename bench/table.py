@@ -1,6 +1,6 @@
 """The whole performance table, in one command: byoi against the tools it stands beside.
 
-    python bench/table.py [--pairs 15] [--many-pairs 5] [--quick] [--skip-new]
+    python bench/table.py [--pairs 15] [--many-pairs 5] [--quick] [--skip-new] [--skip-image] [--image-gb 1.5]
 
 Run it with the project's virtual environment's Python (``.venv/bin/python``): it
 times the ``byoi`` and ``hadolint`` commands installed beside that interpreter
@@ -22,6 +22,10 @@ Rows:
 - ``byoi new TARGET --no-input`` against the plain cookiecutter CLI on the same
   template, from ``bench/new_wall_time.py`` (which has the detailed timing of ``byoi new``).
 - ``byoi --help``, ``byoi rules`` and ``byoi targets`` against ``python3 -c pass``.
+- ``byoi check-image`` on a 1.5 GB gzip OCI archive of 6 layers against ``gzip -dc`` of
+  its layer blobs (inflating each once, single-threaded: the floor), and byoi's peak
+  memory there; from ``bench/image_archive.py``, which writes the archive once into
+  ``/var/tmp/byoi-bench-image`` (about 3 GB with the blobs beside it).
 
 Each comparison runs its two commands alternately, A then B, ``--pairs`` times (one
 file, start-up) or ``--many-pairs`` times (500 and 5000 files, byoi new), after one
@@ -166,6 +170,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="3 pairs everywhere: a smoke test, not a measurement")
     parser.add_argument("--skip-new", action="store_true", help="leave out byoi new against cookiecutter")
     parser.add_argument("--one-file-only", action="store_true", help="only the one-Dockerfile rows")
+    parser.add_argument("--skip-image", action="store_true", help="leave out byoi check-image against gzip -dc")
+    parser.add_argument("--image-gb", type=float, default=1.5, help="size of the check-image archive (1.5 GB)")
     args = parser.parse_args()
     few = 3 if args.quick else args.pairs
     many = 3 if args.quick else args.many_pairs
@@ -195,6 +201,13 @@ def main() -> int:
                 memory.append((f"peak memory, {count} Dockerfiles", a, b))
         if not args.skip_new:
             rows += _new_rows(many)
+        if not args.skip_image:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import image_archive
+
+            label, a, b, _ = image_archive.measure(image_archive.CACHE, args.image_gb, 6, 3)
+            rows.append((label, "`gzip -dc` of its layers", a, b))
+            memory.append((label.replace("`byoi check-image`, ", "peak memory, check-image on "), a, b))
         python = [sys.executable, "-c", "pass"]
         for words in (["--help"], ["rules"], ["targets"]):
             a, b = pairs([byoi, *words], python, few, env, work)
@@ -233,8 +246,9 @@ def _print(
         print(f"| {label} | {spread([r.wall for r in a])} | {other} | {spread([r.wall for r in b])} | {ratio:.2f}x |")
     for label, a, b in memory:
         ratio = statistics.median(r.rss for r in a) / statistics.median(r.rss for r in b)
+        other = "gzip -dc" if "check-image" in label else "hadolint"
         print(
-            f"| {label} (max RSS) | {spread([r.rss for r in a], 'MiB')} | hadolint | "
+            f"| {label} (max RSS) | {spread([r.rss for r in a], 'MiB')} | {other} | "
             f"{spread([r.rss for r in b], 'MiB')} | {ratio:.2f}x |"
         )
     print()

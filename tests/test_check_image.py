@@ -593,3 +593,43 @@ def test_tree_merges_layers_as_the_container_sees_them() -> None:
     assert via is not None and via.path == "usr/bin/python3.11"
     assert tree.which("python3", "/nowhere:/etc/alternatives") is not None
     assert tree.which("python3", "/nowhere") is None
+
+
+# --------------------------------------------------------------------------- layers as engines unpack them
+
+
+def test_layers_without_entries_for_their_parent_folders_read_as_an_engine_unpacks_them(tmp_path: Path) -> None:
+    """Several builders write no entry for a file's parent folders; engines create them (mkdir -p).
+
+    A docker-archive with no folder entries at all is a valid image: podman runs it. The
+    entrypoint and /bin/sh are there, so there is nothing to report.
+    """
+    base = [f for f in debian_base() if f.kind != "dir"]
+    app = [exe("app/run.sh", b"#!/bin/sh\nexec python3 -m http.server 8080\n")]
+    image = docker_archive(tmp_path / "noparents.tar", model_config(entrypoint=["/app/run.sh"], cmd=[]), [base, app])
+    assert check(image, "foundry-model") == (0, [])
+
+
+def test_a_created_parent_folder_is_root_0755_and_hides_what_the_layer_below_had_there() -> None:
+    """What podman 4.3 (overlay storage) shows, seen in tests/test_image_oracle.py: a folder a layer
+    needs but has no entry for is made mode 0755 root:root in that layer, and overlayfs shows it over
+    the lower layer's folder (its mode and owner) or symlink (usrmerge's /bin -> usr/bin is then a
+    folder holding only the new file)."""
+    from generator.image.archive import Entry, Layer
+    from generator.image.tree import Tree
+
+    base = Layer(1, "base", 0)
+    base.entries += [
+        Entry("usr", "dir", 0o700, 7, 8),
+        Entry("usr/bin", "dir", 0o750, 7, 8),
+        Entry("usr/bin/dash", "file", 0o755),
+        Entry("bin", "symlink", 0o777, link="usr/bin"),
+    ]
+    top = Layer(2, "top", 0)
+    top.entries += [Entry("usr/bin/extra", "file", 0o755), Entry("bin/foo", "file", 0o755)]
+    tree = Tree([base, top])
+    assert tree.get("usr") == Entry("usr", "dir", 0o755, 0, 0)
+    assert tree.get("usr/bin") == Entry("usr/bin", "dir", 0o755, 0, 0)
+    assert tree.get("usr/bin/dash") is not None
+    assert tree.get("bin") == Entry("bin", "dir", 0o755, 0, 0)
+    assert tree.resolve("bin/dash") is None and tree.resolve("bin/foo") is not None

@@ -9,31 +9,40 @@ Accepted inputs, told apart by what they hold:
 - an image reference (``localhost/app:0.1.0``), exported to a temporary docker-archive
   with ``podman save`` or ``docker save``, whichever is on PATH and knows the image.
 
-Layers may be plain tar, gzip or zstd (zstd needs the ``zstandard`` package). Only the
-tar headers are read, plus the content of the few files a caller asks for (see
-:data:`Keep`), so a large image is read at the speed of seeking through it.
+Layers may be plain tar, gzip or zstd (zstd needs the ``zstandard`` package); each is
+read once by :mod:`generator.image.layers`, which checks it against its digests and
+refuses what engines refuse, and the layers are read in parallel. Only the tar headers
+are kept, plus the content of the few files a caller asks for (see :data:`Keep`).
+Every JSON document named by a digest (manifests, configs) is checked against it.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import hashlib
+import io
 import json
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from generator.image.layers import CHUNK, Inflated, LayerError, Member, members
+
 #: How many bytes of a file to keep, given its path in the image and its mode (0: none).
 Keep = Callable[[str, int], int]
 
-_GZIP = b"\x1f\x8b"
-_ZSTD = b"\x28\xb5\x2f\xfd"
+#: A manifest, index or config larger than this is not one (they are kilobytes).
+_MAX_JSON = 16_000_000
 _INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 #: What an image ``export`` may take before it is given up (a big image takes a while).
 EXPORT_TIMEOUT = 1800
@@ -129,30 +138,125 @@ class _Store:
     def size(self, name: str) -> int:
         raise NotImplementedError
 
-    def json(self, name: str) -> Any:
-        """A JSON document of the store."""
+    #: Whether :meth:`open` may be called from several threads at once.
+    parallel = True
+
+    def json(self, name: str, digest: str | None = None) -> Any:
+        """A JSON document of the store; checked against ``digest`` when one is given."""
         try:
             with self.open(name) as handle:
-                return json.loads(handle.read())
-        except (KeyError, OSError, ValueError) as err:
+                data = handle.read(_MAX_JSON + 1)
+        except (KeyError, OSError) as err:
             raise ImageError(f"cannot read {name} in the image: {err}") from None
+        if len(data) > _MAX_JSON:
+            raise ImageError(f"{name} in the image is over {_MAX_JSON // 1_000_000} MB, too big for a JSON document")
+        if digest and digest.startswith("sha256:") and "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+            raise ImageError(f"{name} in the image does not match its digest {digest} (damaged or changed)")
+        try:
+            return json.loads(data)
+        except ValueError as err:
+            raise ImageError(f"{name} in the image is not valid JSON: {err}") from None
 
 
 class _FolderStore(_Store):
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def _path(self, name: str) -> Path:
+        # Inside the folder (no "..": normalize), and a regular file: never a device such as /dev/zero.
+        path = self.root / normalize(name)
+        if not path.is_file():
+            raise KeyError(f"no file {name}")
+        return path
+
     def open(self, name: str) -> IO[bytes]:
-        return (self.root / name).open("rb")
+        return self._path(name).open("rb")
 
     def exists(self, name: str) -> bool:
-        return (self.root / name).is_file()
+        return (self.root / normalize(name)).is_file()
 
     def size(self, name: str) -> int:
-        return (self.root / name).stat().st_size
+        return self._path(name).stat().st_size
+
+
+class _Slice(io.RawIOBase):
+    """``size`` bytes of a file from ``offset``, on a handle of its own (so layers read in parallel)."""
+
+    def __init__(self, path: Path, offset: int, size: int) -> None:
+        self.handle = path.open("rb")
+        self.handle.seek(offset)
+        self.start, self.end = offset, offset + size
+        self.left = size
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: self.start, os.SEEK_CUR: self.handle.tell(), os.SEEK_END: self.end}[whence]
+        position = max(self.start, min(base + offset, self.end))
+        self.handle.seek(position)
+        self.left = self.end - position
+        return position - self.start
+
+    def tell(self) -> int:
+        return self.handle.tell() - self.start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)[: self.left]
+        count = self.handle.readinto(view)
+        self.left -= count
+        return count
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
+class _ArchiveStore(_Store):
+    """A plain tar archive, indexed by byoi's own tar reader: members are read by offset, in parallel.
+
+    The same limits as a layer's apply (headers over 1 MiB refused, checksums checked).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with path.open("rb") as handle:
+            stream = Inflated(handle, size=path.stat().st_size)
+            self.members = {normalize(m.name): m for m, _ in members(stream, lambda m: 0)}
+
+    def _member(self, name: str) -> Member:
+        member = self.members.get(normalize(name))
+        if member is None:
+            raise KeyError(f"no {name}")
+        # Layers are often symlinks to blobs (docker save since 25): follow them in the archive.
+        for _ in range(8):
+            if member.type != b"2":
+                break
+            target = normalize(posixpath.join(posixpath.dirname(member.name), member.linkname))
+            member = self.members.get(target) or member
+        return member
+
+    def open(self, name: str) -> IO[bytes]:
+        member = self._member(name)
+        if member.type not in (b"0", b"\0", b"7"):
+            raise KeyError(f"{name} is not a file")
+        return io.BufferedReader(_Slice(self.path, member.offset, member.size), CHUNK)
+
+    def exists(self, name: str) -> bool:
+        return normalize(name) in self.members
+
+    def size(self, name: str) -> int:
+        return self._member(name).size
 
 
 class _TarStore(_Store):
+    """A compressed tar archive (``docker save | gzip``), read through :mod:`tarfile`, one member at a time."""
+
+    parallel = False
+
     def __init__(self, tar: tarfile.TarFile) -> None:
         self.tar = tar
         self.members = {normalize(m.name): m for m in tar.getmembers()}
@@ -161,7 +265,6 @@ class _TarStore(_Store):
         member = self.members.get(normalize(name))
         if member is None:
             raise KeyError(f"no {name}")
-        # Layers are often symlinks to blobs (docker save since 25): follow them in the archive.
         for _ in range(8):
             if not member.issym():
                 break
@@ -184,65 +287,100 @@ class _TarStore(_Store):
 
 # --------------------------------------------------------------------------- layers
 
+_KINDS = {b"0": "file", b"\0": "file", b"7": "file", b"5": "dir", b"2": "symlink", b"1": "hardlink"}
 
-def _entry(info: tarfile.TarInfo, tar: tarfile.TarFile, keep: Keep) -> Entry:
-    path = normalize(info.name)
+
+def _entry(member: Member, data: bytes | None) -> Entry:
+    path = normalize(member.name)
     base = posixpath.basename(path)
     if base == ".wh..wh..opq":
         return Entry(posixpath.dirname(path), "opaque")
     if base.startswith(".wh."):
         return Entry(posixpath.join(posixpath.dirname(path), base[4:]), "whiteout")
-    data = None
-    if info.isfile():
-        kind = "file"
-        wanted = keep(path, info.mode)
-        if wanted:
-            handle = tar.extractfile(info)
-            data = handle.read(wanted) if handle is not None else None
-    elif info.isdir():
-        kind = "dir"
-    elif info.issym():
-        kind = "symlink"
-    elif info.islnk():
-        kind = "hardlink"
-    else:
-        kind = "other"
-    link = normalize(info.linkname) if info.islnk() else info.linkname
-    return Entry(path, kind, info.mode, info.uid, info.gid, info.size if kind == "file" else 0, link, data)
+    kind = _KINDS.get(member.type, "other")
+    link = normalize(member.linkname) if kind == "hardlink" else member.linkname
+    size = member.size if kind == "file" else 0
+    return Entry(path, kind, member.mode, member.uid, member.gid, size, link, data)
 
 
-def _read_layer(handle: IO[bytes], number: int, name: str, blob_size: int, keep: Keep) -> Layer:
-    """The members of one layer blob, whatever its compression."""
-    layer = Layer(number, name, blob_size)
-    head = handle.read(4)
-    handle.seek(0)
+def _check_order(entry: Entry, seen: set[str]) -> None:
+    """Refuse what engines cannot unpack: each layer is unpacked into an empty folder, in tar order.
+
+    A hard link must point at a path this layer wrote before it (podman: "processing tar
+    file(no such file or directory)"); a whiteout may not follow an entry of its own path
+    in the same layer (podman: "processing tar file(file exists)").
+    """
+    if entry.kind == "hardlink" and entry.link not in seen:
+        raise LayerError(
+            f"the hard link /{entry.path} points at /{entry.link}, which this layer has not written before it; "
+            "engines unpack each layer on its own and refuse such a link"
+        )
+    if entry.kind == "whiteout" and entry.path in seen:
+        raise LayerError(f"/{entry.path} is deleted (whiteout) after this layer wrote it; engines refuse that")
+    seen.add(entry.path)
+
+
+@dataclass(frozen=True)
+class _Blob:
+    """Where a layer is, and the digests it must match (when the format gives them)."""
+
+    number: int
+    name: str
+    digest: str | None
+    diff_id: str | None
+
+
+def _read_layer(store: _Store, blob: _Blob, keep: Keep) -> Layer:
+    """The members of one layer blob, whatever its compression, its digests checked."""
+    layer = Layer(blob.number, blob.name, 0)
+
+    def wanted(member: Member) -> int:
+        if member.type not in (b"0", b"\0", b"7"):
+            return 0
+        return keep(normalize(member.name), member.mode)
+
     try:
-        with _open_tar(handle, head, number) as tar:
-            for info in tar:
-                layer.entries.append(_entry(info, tar, keep))
-    except (tarfile.TarError, OSError, EOFError) as err:
-        raise ImageError(f"layer {number} ({name}) is not a readable tar: {err}") from None
+        layer.blob_size = store.size(blob.name)
+        with store.open(blob.name) as handle:
+            stream = Inflated(handle, blob.digest, blob.diff_id, layer.blob_size)
+            seen: set[str] = set()
+            for member, data in members(stream, wanted):
+                entry = _entry(member, data)
+                _check_order(entry, seen)
+                layer.entries.append(entry)
+    except (KeyError, FileNotFoundError):
+        raise ImageError(f"layer {blob.number} ({blob.name}) is missing from the image") from None
+    except LayerError as err:
+        raise ImageError(f"layer {blob.number} ({blob.name}) cannot be read: {err}") from None
+    except OSError as err:
+        raise ImageError(f"layer {blob.number} ({blob.name}) cannot be read: {err}") from None
     return layer
 
 
-def _open_tar(handle: IO[bytes], head: bytes, number: int) -> tarfile.TarFile:
-    if head.startswith(_GZIP):
-        return tarfile.open(fileobj=handle, mode="r|gz")
-    if head == _ZSTD:
-        return tarfile.open(fileobj=_zstd_reader(handle, number), mode="r|")
-    # Plain tar: random access, so file contents are skipped by seeking.
-    return tarfile.open(fileobj=handle, mode="r:")
+def _read_layers(store: _Store, blobs: list[_Blob], keep: Keep) -> list[Layer]:
+    """Every layer, read in parallel threads when the store allows (inflating releases the GIL)."""
+    workers = min(len(blobs), os.cpu_count() or 1) if store.parallel else 1
+    if workers <= 1:
+        return [_read_layer(store, blob, keep) for blob in blobs]
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda blob: _read_layer(store, blob, keep), blobs))
 
 
-def _zstd_reader(handle: IO[bytes], number: int) -> IO[bytes]:
-    try:
-        import zstandard  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ImageError(
-            f"layer {number} is zstd-compressed: install the zstandard package (pip install zstandard)"
-        ) from None
-    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(handle)
-    return reader
+def _diff_ids(config: Any) -> list[str | None]:
+    rootfs = config.get("rootfs") if isinstance(config, dict) else None
+    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
+def _digest_of(name: str) -> str | None:
+    """The digest a content-addressed path names (``blobs/sha256/HEX``, or a config's ``HEX.json``
+    in a docker save), else None."""
+    parts = normalize(name).split("/")
+    if len(parts) >= 3 and parts[-3:-1] == ["blobs", "sha256"] and _DIGEST.fullmatch(f"sha256:{parts[-1]}"):
+        return f"sha256:{parts[-1]}"
+    if len(parts) == 1 and name.endswith(".json") and _DIGEST.fullmatch(f"sha256:{name[:-5]}"):
+        return f"sha256:{name[:-5]}"
+    return None
 
 
 # --------------------------------------------------------------------------- formats
@@ -253,60 +391,115 @@ def _docker_archive(store: _Store, source: str, keep: Keep) -> Image:
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
         raise ImageError(f"{source}: manifest.json lists no image")
     first = manifest[0]
-    config = store.json(str(first.get("Config")))
-    names = [str(n) for n in first.get("Layers") or []]
-    layers = []
-    for number, name in enumerate(names, 1):
-        with store.open(name) as handle:
-            layers.append(_read_layer(handle, number, name, store.size(name), keep))
-    return Image(source, _config_object(config, source), layers)
+    config_name, names = first.get("Config"), first.get("Layers")
+    if not isinstance(config_name, str) or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ImageError(f"{source}: manifest.json does not name a config and a list of layers")
+    config = _config_object(store.json(config_name, _digest_of(config_name)), source)
+    diff_ids = _diff_ids(config)
+    blobs = [
+        _Blob(n, name, _digest_of(name), diff_ids[n - 1] if n <= len(diff_ids) else None)
+        for n, name in enumerate(names, 1)
+    ]
+    return Image(source, config, _read_layers(store, blobs, keep))
 
 
-def _blob(digest: str) -> str:
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+
+
+def _blob(digest: Any, source: str = "the image") -> str:
+    """Where the blob ``digest`` names is; a digest that is not one (``../../dev/zero``) is refused."""
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        raise ImageError(f"{source}: {str(digest)[:80]!r} is not a blob digest (sha256:<64 hex digits>)")
     algorithm, _, hexdigest = digest.partition(":")
     return f"blobs/{algorithm}/{hexdigest}"
 
 
-def _pick_manifest(store: _Store, index: dict[str, Any], source: str) -> dict[str, Any]:
+def _descriptor(value: Any, what: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ImageError(f"{source}: {what} is not a descriptor (a JSON object with a digest)")
+    return value
+
+
+def _platform_rank(descriptor: dict[str, Any]) -> int:
+    """How well a manifest's platform fits linux/amd64 (what byoi's targets run): lower is better."""
+    platform = descriptor.get("platform")
+    if not isinstance(platform, dict):
+        return 1
+    return 0 if (platform.get("os"), platform.get("architecture")) == ("linux", "amd64") else 2
+
+
+def _pick_manifest(store: _Store, index: Any, source: str) -> dict[str, Any]:
     """The linux/amd64 manifest of an OCI index (nested indexes followed), else the first."""
     for _ in range(4):
-        manifests = [m for m in index.get("manifests") or [] if isinstance(m, dict)]
+        listed = index.get("manifests") if isinstance(index, dict) else None
+        manifests = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
         if not manifests:
             raise ImageError(f"{source}: the OCI index lists no manifest")
-        chosen = next(
-            (
-                m
-                for m in manifests
-                if (m.get("platform") or {}).get("os") == "linux"
-                and (m.get("platform") or {}).get("architecture") == "amd64"
-            ),
-            manifests[0],
-        )
-        document = store.json(_blob(str(chosen.get("digest"))))
+        chosen = min(manifests, key=_platform_rank)
+        digest = chosen.get("digest")
+        document = store.json(_blob(digest, source), digest)
+        if not isinstance(document, dict):
+            break
         if chosen.get("mediaType") in _INDEX_TYPES or "manifests" in document:
             index = document
             continue
-        if not isinstance(document, dict):
-            break
         return document
     raise ImageError(f"{source}: no image manifest found in the OCI index")
 
 
 def _oci_layout(store: _Store, source: str, keep: Keep) -> Image:
     manifest = _pick_manifest(store, store.json("index.json"), source)
-    config = store.json(_blob(str((manifest.get("config") or {}).get("digest"))))
-    layers = []
-    for number, descriptor in enumerate(manifest.get("layers") or [], 1):
-        name = _blob(str(descriptor.get("digest")))
-        with store.open(name) as handle:
-            layers.append(_read_layer(handle, number, name, store.size(name), keep))
-    return Image(source, _config_object(config, source), layers)
+    config_digest = _descriptor(manifest.get("config"), "the manifest's config", source).get("digest")
+    config = _config_object(store.json(_blob(config_digest, source), config_digest), source)
+    diff_ids = _diff_ids(config)
+    layers = manifest.get("layers", [])
+    if not isinstance(layers, list):
+        raise ImageError(f"{source}: the manifest's layers are not a list")
+    blobs = []
+    for number, descriptor in enumerate(layers, 1):
+        digest = _descriptor(descriptor, f"layer {number} of the manifest", source).get("digest")
+        diff_id = diff_ids[number - 1] if number <= len(diff_ids) else None
+        blobs.append(_Blob(number, _blob(digest, source), digest, diff_id))
+    return Image(source, config, _read_layers(store, blobs, keep))
+
+
+#: The image config's fields byoi reads, and their JSON types (OCI image-spec, config.md).
+_STRINGS = ("User", "WorkingDir", "StopSignal")
+_STRING_LISTS = ("Env", "Entrypoint", "Cmd")
+_OBJECTS = ("ExposedPorts", "Volumes", "Labels")
 
 
 def _config_object(config: Any, source: str) -> dict[str, Any]:
+    """The image config, its fields of the types the image spec gives them (engines refuse others)."""
     if not isinstance(config, dict):
         raise ImageError(f"{source}: the image config is not a JSON object")
+    for key in ("architecture", "os", "variant"):
+        if not isinstance(config.get(key, ""), str):
+            raise ImageError(f"{source}: the image config's {key} is not a string")
+    for name in ("config", "Config"):
+        runtime = config.get(name)
+        if runtime is None:
+            continue
+        if not isinstance(runtime, dict):
+            raise ImageError(f"{source}: the image config's {name} is not a JSON object")
+        for key in _STRING_LISTS:
+            if isinstance(runtime.get(key), str) and key != "Env":
+                runtime[key] = [runtime[key]]  # Docker's StrSlice reads a lone string as one word
+        wrong = (
+            [k for k in _STRINGS if not isinstance(runtime.get(k) or "", str)]
+            + [k for k in _STRING_LISTS if not _string_list(runtime.get(k) or [])]
+            + [k for k in _OBJECTS if not isinstance(runtime.get(k) or {}, dict)]
+        )
+        if wrong:
+            raise ImageError(
+                f"{source}: the image config's {name}.{wrong[0]} is not of the type the image spec gives it "
+                "(a string, a list of strings or an object); rebuild the image"
+            )
     return config
+
+
+def _string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _read_store(store: _Store, source: str, keep: Keep) -> Image:
@@ -327,11 +520,24 @@ def read_image(source: str, keep: Keep, *, env: dict[str, str] | None = None, en
     if path.is_dir():
         return _read_store(_FolderStore(path), source, keep)
     if path.is_file():
+        with path.open("rb") as handle:
+            head = handle.read(4)
+        if not head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zX")):
+            try:
+                store = _ArchiveStore(path)
+            except LayerError as err:
+                reason = str(err).split(" (the layer")[0].replace("its tar", "it")
+                raise ImageError(
+                    f"{source} is not a tar archive: {reason}; give a docker-archive or OCI archive"
+                ) from None
+            except OSError as err:
+                raise ImageError(f"cannot read {source}: {err}") from None
+            return _read_store(store, source, keep)
         try:
-            # "r:*": a docker save piped through gzip reads too (more slowly: no seeking in gzip).
+            # A docker save piped through gzip reads too (more slowly: one stream, no seeking).
             with tarfile.open(path, mode="r:*") as tar:
                 return _read_store(_TarStore(tar), source, keep)
-        except tarfile.TarError:
+        except (tarfile.TarError, EOFError, OSError, zlib.error):
             raise ImageError(f"{source} is not a tar archive; give a docker-archive or OCI archive") from None
     with _exported(source, env, engine) as archive:
         image = read_image(str(archive), keep)

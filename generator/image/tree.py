@@ -27,6 +27,30 @@ class Found:
     entry: Entry
 
 
+def _with_parents(entries: list[Entry]) -> list[Entry]:
+    """A layer's entries, each preceded by the folders it needs that the layer has no entry for.
+
+    Engines unpack each layer into an empty folder and create a missing parent there as
+    ``mkdir -p`` does: mode 0755, owned by root (containers/storage and moby's
+    ``UnpackLayer``). Overlayfs then shows that folder over the lower layers' folder of the
+    same path, so its mode and owner are what the container sees, and a symlink below
+    (``/bin -> usr/bin``) is replaced by the new folder. A whiteout needs its parent too.
+    """
+    explicit = {e.path for e in entries if e.kind not in ("whiteout", "opaque")}
+    made: set[str] = set()
+    result: list[Entry] = []
+    for entry in entries:
+        parent = entry.path if entry.kind == "opaque" else entry.path.rpartition("/")[0]
+        missing = []
+        while parent and parent not in explicit and parent not in made:
+            missing.append(parent)
+            made.add(parent)
+            parent = parent.rpartition("/")[0]
+        result.extend(Entry(path, "dir", 0o755) for path in reversed(missing))
+        result.append(entry)
+    return result
+
+
 class Tree:
     """The merged file system of an image's layers."""
 
@@ -66,7 +90,7 @@ class Tree:
             {e.path for e in layer.entries if e.kind == "opaque"},
         )
         replaced_dirs = set()
-        for entry in layer.entries:
+        for entry in _with_parents(layer.entries):
             if entry.kind in ("opaque", "whiteout"):
                 continue
             previous = self.entries.get(entry.path)
