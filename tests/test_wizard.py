@@ -306,6 +306,13 @@ ORDER = {
         "name", "image-tag",
         "env", "ca-cert", "base-image", "ci",
     ],
+    # The same Studio, without Code Editor's version and extensions; JupyterLab's version instead.
+    "sagemaker-jupyterlab": [
+        "base", "python-version", "jupyterlab-version",
+        "conda-package", "pip-package",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "ci",
+    ],
     "foundry-sidecar": [
         "mode",
         "apt-package", "pip-package", "command",

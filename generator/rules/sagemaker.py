@@ -12,8 +12,10 @@ from collections.abc import Iterator, Mapping
 from generator.dockerfile.model import Stage
 from generator.dockerfile.parser import Instruction
 from generator.dockerfile.script import Command, Word, assignments, command_words, commands, expand_word, literal
-from generator.platforms.sagemaker import CODE_EDITOR, SAGEMAKER_DISTRIBUTION
+from generator.platforms.sagemaker import CODE_EDITOR, JUPYTERLAB, SAGEMAKER_DISTRIBUTION
+from generator.rules import SAGEMAKER_JUPYTERLAB
 from generator.rules.base import (
+    CODE_EDITOR_TARGETS,
     SAGEMAKER,
     Context,
     Hit,
@@ -397,11 +399,19 @@ def no_entrypoint(ctx: Context) -> Iterator[Hit]:
     if final is None or final.entrypoint is not None or final.cmd is not None:
         return
     repo = split_image(final.image or "")[0]
-    fix = (
-        f'ENTRYPOINT ["{CODE_EDITOR.distribution_entrypoint}"]'
-        if repo == SAGEMAKER_DISTRIBUTION.repository
-        else f"an ENTRYPOINT that runs {CODE_EDITOR.server} --host {CODE_EDITOR.host} --port {CODE_EDITOR.port} ..."
-    )
+    if ctx.target == SAGEMAKER_JUPYTERLAB:
+        fix = (
+            f'ENTRYPOINT ["{JUPYTERLAB.distribution_entrypoint}"]'
+            if repo == SAGEMAKER_DISTRIBUTION.repository
+            else f"an ENTRYPOINT that runs {JUPYTERLAB.server} {JUPYTERLAB.server_subcommand} "
+            f"--ip {JUPYTERLAB.host} --port {JUPYTERLAB.port} ..."
+        )
+    else:
+        fix = (
+            f'ENTRYPOINT ["{CODE_EDITOR.distribution_entrypoint}"]'
+            if repo == SAGEMAKER_DISTRIBUTION.repository
+            else f"an ENTRYPOINT that runs {CODE_EDITOR.server} --host {CODE_EDITOR.host} --port {CODE_EDITOR.port} ..."
+        )
     yield Hit(final_line(ctx), f"the image has no ENTRYPOINT or CMD, so the space never starts; add {fix}")
 
 
@@ -534,7 +544,7 @@ def _shown(value: str | None) -> str:
     return "a value known only at run time" if value is None else value
 
 
-@rule("SM209", "error", SAGEMAKER, "The server does not listen on 0.0.0.0")
+@rule("SM209", "error", CODE_EDITOR_TARGETS, "The server does not listen on 0.0.0.0")
 def server_host(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -570,7 +580,7 @@ def server_host(ctx: Context) -> Iterator[Hit]:
             yield Hit(line, f"--host {value}: Studio's health check needs --host {CODE_EDITOR.host}", call.file)
 
 
-@rule("SM210", "error", SAGEMAKER, "The server does not listen on port 8888")
+@rule("SM210", "error", CODE_EDITOR_TARGETS, "The server does not listen on port 8888")
 def server_port(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -600,7 +610,7 @@ def server_port(ctx: Context) -> Iterator[Hit]:
             yield Hit(line, f"--port {value}: Studio connects to port {port}; use --port {port}", call.file)
 
 
-@rule("SM211", "error", SAGEMAKER, "The server asks for a connection token")
+@rule("SM211", "error", CODE_EDITOR_TARGETS, "The server asks for a connection token")
 def server_token(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -631,7 +641,7 @@ def server_token(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("SM212", "error", SAGEMAKER, "The server's base path is not /codeeditor/default")
+@rule("SM212", "error", CODE_EDITOR_TARGETS, "The server's base path is not /codeeditor/default")
 def server_base_path(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
