@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -296,3 +297,52 @@ def test_register_adds_the_image_to_jupyterlab_and_keeps_every_other_image(
         },
     }
     assert "domain d-abc123 offers team-lab version 1 in JupyterLab" in proc.stdout
+
+
+#: Mutations of the generated start-jupyter-server, each breaking one thing Studio needs
+#: (platform-facts.md, "JupyterLab images"), and the rule that must find it.
+MUTATIONS = [
+    ("--ip 0.0.0.0", "--ip 127.0.0.1", "SM214"),
+    ("    --ip 0.0.0.0 \\\n", "", "SM214"),
+    ("--port 8888", "--port 8080", "SM214"),
+    ("    --ServerApp.token='' \\\n", "", "SM215"),
+    ("--ServerApp.token=''", "--ServerApp.token=secret", "SM215"),
+    ("--ServerApp.password=''", "--ServerApp.password=secret", "SM215"),
+    ('    "--ServerApp.base_url=$base_path" \\\n', "", "SM216"),
+    ('"${app_type,,}"', '"${app_type}"', "SM216"),
+    ('"--ServerApp.base_url=$base_path"', "--ServerApp.base_url=/lab", "SM216"),
+    ("    --ServerApp.allow_origin='*' \\\n", "", "SM217"),
+    ("--ServerApp.allow_origin='*'", "--ServerApp.allow_origin=https://example.com", "SM217"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "code"), MUTATIONS)
+def test_check_finds_what_breaks_jupyterlab_in_studio(
+    micromamba_project: Path, tmp_path: Path, old: str, new: str, code: str
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(micromamba_project, project)
+    script = project / "start-jupyter-server"
+    text = script.read_text()
+    assert old in text
+    script.write_text(text.replace(old, new))
+    proc = run_byoi("check", "--target", TARGET, "--format", "json", str(project))
+    assert sorted({f["code"] for f in json.loads(proc.stdout)}) == [code], proc.stdout
+
+
+def test_check_reads_jupyter_lab_in_an_exec_form_entrypoint(tmp_path: Path) -> None:
+    head = "FROM mambaorg/micromamba:2.6.1-debian12-slim\nUSER 1000:100\nWORKDIR /home/sagemaker-user\n"
+    good = (
+        'ENTRYPOINT ["jupyter", "lab", "--ip", "0.0.0.0", "--port", "8888", '
+        '"--ServerApp.base_url=/jupyterlab/default", "--ServerApp.token=", "--ServerApp.allow_origin=*"]\n'
+    )
+    assert check(tmp_path, head + good) == []
+    assert check(tmp_path, head + 'ENTRYPOINT ["jupyter-lab", "--port", "8888"]\n') == [
+        "SM214",
+        "SM215",
+        "SM216",
+        "SM217",
+    ]
+    # Code Editor's server rules are not JupyterLab's, and the other way round.
+    proc = run_byoi("check", "--target", "sagemaker-code-editor", "--format", "json", str(tmp_path / "Dockerfile"))
+    assert not {f["code"] for f in json.loads(proc.stdout)} & {"SM214", "SM215", "SM216", "SM217"}
