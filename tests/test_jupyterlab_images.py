@@ -16,6 +16,7 @@ the contents API lands in the home volume, owned by 1000.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import subprocess
@@ -74,26 +75,38 @@ def studio_home(tmp_path: Path) -> Path:
     return home
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: A browser's cookies: the page sets ``_xsrf``, which jupyter_server wants back as X-XSRFToken
+#: on every POST/PUT (as JupyterLab's page sends it).
+_COOKIES = http.cookiejar.CookieJar()
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(_COOKIES))
+
+
+def _xsrf() -> str:
+    return next((c.value or "" for c in _COOKIES if c.name == "_xsrf"), "")
 
 
 def api(url: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
-    """One REST call with Studio's origin and no token; (status, JSON answer)."""
+    """One REST call with Studio's origin and no token, as the page makes it; (status, JSON answer)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers={"Origin": STUDIO_ORIGIN})
     if data is not None:
         request.add_header("Content-Type", "application/json")
+        request.add_header("X-XSRFToken", _xsrf())
     try:
         with _OPENER.open(request, timeout=30) as answer:
             text = answer.read().decode()
-            return answer.status, json.loads(text) if text else None
+            json_answer = answer.headers.get_content_type() == "application/json"
+            return answer.status, json.loads(text) if json_answer and text else text
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
 
 
 def execute(ws_url: str, code: str) -> list[str]:
     """Send ``code`` as an execute_request on the kernel's websocket channel; its stream output."""
-    ws = websocket.create_connection(ws_url, timeout=60, origin=STUDIO_ORIGIN, http_no_proxy=["127.0.0.1"])
+    cookie = "; ".join(f"{c.name}={c.value}" for c in _COOKIES)
+    ws = websocket.create_connection(
+        ws_url, timeout=60, origin=STUDIO_ORIGIN, cookie=cookie, http_no_proxy=["127.0.0.1"]
+    )
     try:
         msg_id = uuid.uuid4().hex
         ws.send(
@@ -155,8 +168,10 @@ def prove_studio_space(image: str, tmp_path: Path, entrypoint: str, name: str) -
             raise AssertionError(f"no answer on {PORT}; logs:\n{container.logs()}") from None
         assert status == 200, container.logs()
         # The page, with no token (a token would redirect to a login page).
-        status, page = engine.http_get(container.url(PORT, f"{BASE}/lab"))
+        _COOKIES.clear()
+        status, page = api(container.url(PORT, f"{BASE}/lab"))
         assert status == 200 and "JupyterLab" in page, page[:500]
+        assert _xsrf(), "the page set no _xsrf cookie"
         # The REST API from Studio's origin, with no token.
         status, specs = api(container.url(PORT, f"{BASE}/api/kernelspecs"))
         assert status == 200 and "python3" in specs["kernelspecs"], specs
