@@ -247,9 +247,12 @@ OTHERS = [
 ]
 
 
+@pytest.mark.parametrize("cli", ["fake", pytest.param("real", marks=pytest.mark.slow)])
 def test_register_adds_the_image_to_jupyterlab_and_keeps_every_other_image(
-    micromamba_project: Path, tmp_path: Path
+    micromamba_project: Path, tmp_path: Path, cli: str
 ) -> None:
+    """With tests/fake_aws.py (fast) and with the real AWS CLI (slow, the proof that the fake
+    answers alike), against the stand-in SageMaker service."""
     state = State()
     state.add_image("data-science", versions=3)
     state.add_image("ml-platform", versions=1)
@@ -269,7 +272,8 @@ def test_register_adds_the_image_to_jupyterlab_and_keeps_every_other_image(
     fake.mkdir()
     (fake / "sleep").write_text("#!/bin/sh\n")
     (fake / "sleep").chmod(0o755)
-    fake_aws.install(fake)
+    if cli == "fake":
+        fake_aws.install(fake)
     with serve(state) as url:
         proc = subprocess.run(
             [str(micromamba_project / "register.sh"), URI],
