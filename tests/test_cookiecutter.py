@@ -117,7 +117,7 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
     "sagemaker-jupyterlab": [
         {},
         {"python_version": "3.11", "conda_packages": ["jupyter-collaboration"], "env": ["MODE=dev"], "ci": "github"},
-        {"base": "sagemaker-distribution", "gpu": True, "pip_packages": ["jupyterlab-git"], "name": "gpu-lab"},
+        {"base": "sagemaker-distribution", "gpu": True, "apps": ["code-editor", "jupyterlab"], "name": "gpu-lab"},
     ],
     "foundry-sidecar": [
         {},
@@ -452,6 +452,7 @@ EVERY_VARIABLE = [
     ("sagemaker-code-editor", "python_version=2.7", "error: python_version: '2.7' is not a Python version"),
     ("sagemaker-code-editor", "code_editor_version=x", "error: code_editor_version: 'x' is not a version"),
     ("sagemaker-jupyterlab", "jupyterlab_version=x", "error: jupyterlab_version: 'x' is not a version"),
+    ("sagemaker-jupyterlab", 'apps=["rstudio"]', "error: apps: 'rstudio' is not a Studio app"),
     ("sagemaker-code-editor", 'conda_packages=["a;b"]', "error: conda_packages: conda package 'a;b' contains"),
     ("sagemaker-code-editor", 'pip_packages=["a;b"]', "error: pip_packages: pip package 'a;b' contains"),
     ("sagemaker-code-editor", 'extensions=["nope"]', "error: extensions: 'nope' is not an Open VSX"),

@@ -21,6 +21,7 @@ from generator.answers import (
 )
 from generator.platforms import sagemaker
 from generator.platforms.sagemaker import JUPYTERLAB
+from generator.targets import studio
 from generator.targets.base import CommonAnswers, Target
 from generator.targets_catalog import SUMMARIES
 
@@ -41,6 +42,7 @@ class JupyterLabAnswers(CommonAnswers):
         choices=tuple(sagemaker.BASES),
         group=KIND,
     )
+    apps: tuple[str, ...] = studio.apps_option()
     base_image: str | None = option(
         None, "full base image reference, overriding the pinned default", parse_image_ref, metavar="REF"
     )
@@ -74,6 +76,7 @@ class JupyterLabAnswers(CommonAnswers):
 
     def check(self) -> None:
         """Refuse combinations that cannot work."""
+        self.served_apps  # noqa: B018  (refuses --app lists that leave out the target's own app)
         if self.gpu and self.base != "sagemaker-distribution":
             raise AnswerError(
                 "--gpu picks the GPU flavour of the SageMaker Distribution image; add --base sagemaker-distribution"
@@ -86,6 +89,11 @@ class JupyterLabAnswers(CommonAnswers):
                 f"--env {reserved[0]}: Studio sets and overrides AWS_* and SAGEMAKER_* variables at run time; "
                 "use another name"
             )
+
+    @property
+    def served_apps(self) -> tuple[str, ...]:
+        """The Studio apps the image serves: this target's own, and any other ``--app``."""
+        return studio.served_apps(studio.JUPYTERLAB_APP, self.apps, "sagemaker-jupyterlab")
 
     @property
     def base_image_ref(self) -> str:
@@ -102,9 +110,9 @@ class JupyterLabAnswers(CommonAnswers):
     def context(self) -> dict[str, Any]:
         """Template context: answers, derived values and the platform's rules."""
         ctx = super().context()
+        ctx.update(studio.app_context(self.served_apps, self.base, studio.JUPYTERLAB_APP))
         ctx["base_image_ref"] = self.base_image_ref
         ctx["entrypoint"] = self.entrypoint
-        ctx["ipykernel_version"] = sagemaker.DEFAULT_IPYKERNEL_VERSION
         ctx["platform"] = {**JUPYTERLAB.as_dict(), "base_path": JUPYTERLAB.base_path}
         ctx["mamba"] = {
             "user": sagemaker.MAMBA_USER,
