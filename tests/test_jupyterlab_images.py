@@ -70,7 +70,7 @@ def image_name() -> Iterator[Any]:
 
 def studio_home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(parents=True)
     os.chown(home, 1000, 100)
     return home
 
@@ -150,9 +150,10 @@ def execute(ws_url: str, code: str) -> list[str]:
         ws.close()
 
 
-def prove_studio_space(image: str, tmp_path: Path, entrypoint: str, name: str) -> list[str]:
-    """Run ``image`` as Studio does and prove what a user relies on; the kernel's output."""
-    home = studio_home(tmp_path)
+def prove_studio_space(image: str, tmp_path: Path, entrypoint: str | None, name: str) -> list[str]:
+    """Run ``image`` as Studio does (``entrypoint``: the app image config's; None: the image's
+    own) and prove what a user relies on; the kernel's output."""
+    home = studio_home(tmp_path / name)
     container = engine.run_detached(
         image,
         ports={PORT: engine.free_port()},
@@ -265,3 +266,54 @@ def test_byoi_verify_runs_a_jupyterlab_image_as_studio_does(tmp_path: Path, imag
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "kernels: python3" in proc.stdout, proc.stdout
+
+
+def test_a_two_app_image_serves_jupyterlab_and_code_editor_each_under_its_own_base_path(
+    tmp_path: Path, image_name: Any
+) -> None:
+    """A Code Editor image that also serves JupyterLab (--app): JupyterLab with the image's own
+    ENTRYPOINT and with its app image config's entrypoint, Code Editor with SAGEMAKER_APP_TYPE=CodeEditor."""
+    project = tmp_path / "project"
+    run_byoi(
+        "new",
+        "sagemaker-code-editor",
+        "-o",
+        str(project),
+        "--no-input",
+        "--app",
+        "code-editor",
+        "--app",
+        "jupyterlab",
+        "--ca-cert",
+        CA_BUNDLE,
+        "--pip-package",
+        "six==1.16.0",
+        check=True,
+    )
+    image = image_name("both-apps")
+    engine.build(project, image)
+    assert engine.inspect_image(image)["Config"]["Entrypoint"] == ["/usr/local/bin/start-studio-app"]
+    expected = ["uid 1000 gid 100 home /home/sagemaker-user cwd /home/sagemaker-user", "six 1.16.0"]
+    assert prove_studio_space(image, tmp_path, None, "two-apps-dispatch") == expected
+    assert prove_studio_space(image, tmp_path, "/usr/local/bin/start-jupyter-server", "two-apps-config") == expected
+    # Code Editor: the stand-in server reports how it was started under /codeeditor/default.
+    container = engine.run_detached(
+        image,
+        ports={PORT: engine.free_port()},
+        volumes={studio_home(tmp_path / "editor"): "/home/sagemaker-user"},
+        env={"SAGEMAKER_APP_TYPE": "CodeEditor"},
+        user="1000:100",
+    )
+    try:
+        try:
+            status, _ = engine.wait_http(container.url(PORT, "/codeeditor/default/"), timeout=120)
+        except TimeoutError:
+            raise AssertionError(f"no answer on {PORT}; logs:\n{container.logs()}") from None
+        assert status == 200, container.logs()
+        status, body = engine.http_get(container.url(PORT, "/codeeditor/default/standin/state"))
+        assert status == 200, body
+        argv = json.loads(body)["argv"]
+        assert argv[argv.index("--base-path") + 1] == "/codeeditor/default"
+        assert "--without-connection-token" in argv
+    finally:
+        container.remove()
