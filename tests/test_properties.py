@@ -174,6 +174,7 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
         ),
         repeated("--conda-package", conda_spec),
         repeated("--extension", extension),
+        st.sampled_from([[], ["--app=code-editor"], ["--app=jupyterlab", "--app=code-editor"]]),
     ),
     "sagemaker-jupyterlab": flags(
         *common(),
@@ -185,6 +186,7 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
             st.sampled_from([["--base=sagemaker-distribution"], ["--base=sagemaker-distribution", "--gpu"]]),
         ),
         repeated("--conda-package", conda_spec),
+        st.sampled_from([[], ["--app=jupyterlab"], ["--app=code-editor", "--app=jupyterlab"]]),
     ),
     "foundry-sidecar": foundry_flags(
         *common(),
