@@ -11,6 +11,7 @@ from generator.platforms.foundry import FOUNDRY
 
 SUMMARIES: dict[str, str] = {
     "sagemaker-code-editor": "SageMaker Studio Code Editor custom image (micromamba or SageMaker Distribution base)",
+    "sagemaker-jupyterlab": "SageMaker Studio JupyterLab custom image (micromamba or SageMaker Distribution base)",
     "foundry-sidecar": "Foundry transforms sidecar: flag-file protocol or localhost HTTP server, "
     "plus the transform side",
     "foundry-byoc": f"Foundry bring-your-own-container (lightweight) transform image, user {FOUNDRY.byoc_uid}, "

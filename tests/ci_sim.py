@@ -116,6 +116,15 @@ def image_archive(path: Path, target: str) -> Path:
             ports=["8888/tcp"],
         )
         return docker_archive(path, cfg, [debian_base(), app])
+    if target == "sagemaker-jupyterlab":
+        app = [exe("usr/local/bin/start-jupyter-server", b"#!/bin/bash\nexec jupyter lab --port 8888\n")]
+        cfg = config(
+            user="1000:100",
+            entrypoint=["/usr/local/bin/start-jupyter-server"],
+            workdir="/home/sagemaker-user",
+            ports=["8888/tcp"],
+        )
+        return docker_archive(path, cfg, [debian_base(), app])
     if target == "foundry-byoc":
         return docker_archive(path, config(user="5001"), [debian_base()])
     cfg = config(user="5001", cmd=["python3", "/app/server.py"], workdir="/app", ports=["8080/tcp"])

@@ -56,6 +56,9 @@ HASH_LABEL = "byoi.standin.hash"
 #: Label on every container started here, for manual clean-up after a crash.
 CONTAINER_LABEL = "byoi.test=1"
 PLATFORM = "linux/amd64"
+#: This machine's CA bundle (which may trust a TLS-inspecting proxy), mounted into stand-in builds.
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+_HOST_CA_MOUNT = ["--volume", f"{HOST_CA_BUNDLE}:/run/byoi-host-ca.pem:ro"]
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = os.environ.get("BYOI_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 #: Debian packages in the rootfs, beyond debootstrap's minbase (which has bash and passwd).
@@ -842,6 +845,8 @@ def ensure_standin_images(
                 build_args=dict(standin.build_args),
                 labels={HASH_LABEL: standin.content_hash},
                 base="",
+                # For downloads from PyPI during the build only (the image never holds it).
+                extra_args=_HOST_CA_MOUNT if HOST_CA_BUNDLE.exists() else [],
             )
     _ENSURED[cache_key] = {s.key: s.names for s in standins if keys is None or s.key in keys}
     return _ENSURED[cache_key]

@@ -106,14 +106,25 @@ def _version(state: State, name: str, number: int | None) -> dict[str, Any]:
 
 
 def _check_container_config(config: dict[str, Any]) -> None:
-    container = config.get("CodeEditorAppImageConfig", {}).get("ContainerConfig", {})
-    for key, limit in (("ContainerEntrypoint", 1), ("ContainerArguments", 50), ("ContainerEnvironmentVariables", 25)):
-        if len(container.get(key, ())) > limit:
-            raise ApiError("ValidationException", f"{key} must have at most {limit} items.")
+    # The same ContainerConfig limits for both apps (API reference, ContainerConfig).
+    for app in ("CodeEditorAppImageConfig", "JupyterLabAppImageConfig"):
+        container = config.get(app, {}).get("ContainerConfig", {})
+        for key, limit in (
+            ("ContainerEntrypoint", 1),
+            ("ContainerArguments", 50),
+            ("ContainerEnvironmentVariables", 25),
+        ):
+            if len(container.get(key, ())) > limit:
+                raise ApiError("ValidationException", f"{key} must have at most {limit} items.")
 
 
 def _check_code_editor_settings(state: State, settings: dict[str, Any]) -> None:
-    for entry in settings.get("CodeEditorAppSettings", {}).get("CustomImages", []):
+    entries = [
+        e
+        for app in ("CodeEditorAppSettings", "JupyterLabAppSettings")
+        for e in settings.get(app, {}).get("CustomImages", [])
+    ]
+    for entry in entries:
         _version(state, entry["ImageName"], entry.get("ImageVersionNumber"))
         if entry["AppImageConfigName"] not in state.configs:
             raise ApiError("ValidationException", f"AppImageConfig {entry['AppImageConfigName']} does not exist.")

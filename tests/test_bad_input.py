@@ -24,7 +24,14 @@ from pathlib import Path
 import pytest
 from support import REPO, byoi_command
 
-TARGETS = ("sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module")
+TARGETS = (
+    "sagemaker-code-editor",
+    "sagemaker-jupyterlab",
+    "foundry-sidecar",
+    "foundry-byoc",
+    "foundry-model",
+    "foundry-compute-module",
+)
 # Bytes that are not UTF-8 (0xff) and a UTF-8-style encoding of a lone surrogate (U+DCB2):
 # Python hands both to byoi as lone surrogates (os.fsdecode's surrogateescape).
 NOT_UTF8 = os.fsdecode(b"\xff")
@@ -130,6 +137,12 @@ CASES |= {
         "sagemaker-code-editor", "--base-image", "debian:12\n", needle="--base-image"
     ),
     "sm-gpu-without-distribution": new("sagemaker-code-editor", "--gpu", needle="--gpu"),
+    "jl-gpu-without-distribution": new("sagemaker-jupyterlab", "--gpu", needle="--gpu"),
+    "jl-env-reserved": new("sagemaker-jupyterlab", "--env", "SAGEMAKER_X=x", needle="--env"),
+    "jl-jupyterlab-version-newline": new(
+        "sagemaker-jupyterlab", "--jupyterlab-version", "4.5\n", needle="--jupyterlab-version"
+    ),
+    "jl-file-jupyterlab-version-float": answers("sagemaker-jupyterlab", "jupyterlab_version: 4.5\n", '"4.5"'),
     "sm-env-reserved": new("sagemaker-code-editor", "--env", "AWS_REGION=x", needle="--env"),
     "sm-base-unknown": new("sagemaker-code-editor", "--base", "alpine", needle="--base"),
 }
@@ -146,7 +159,7 @@ for t in TARGETS:
         f"{t}-file-key-twice": answers(t, "pip-package: [a]\npip_packages: [b]\n", "pip_packages"),
         f"{t}-file-unknown-key": answers(t, "colour: blue\n", "colour"),
     }
-for t in TARGETS[1:]:
+for t in TARGETS[2:]:  # the Foundry targets
     CASES |= {
         f"{t}-file-uid-fraction": answers(t, "uid: 5000.5\n", "--uid"),
         f"{t}-file-uid-boolean": answers(t, "uid: true\n", "--uid"),

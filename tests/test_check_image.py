@@ -200,6 +200,29 @@ def test_compute_module_images_meet_foundrys_rules_and_must_start_themselves(tmp
     assert codes(check(module(cmd=None), "foundry-compute-module")[1]) == ["IM409"]
 
 
+def test_jupyterlab_images_meet_studios_rules(tmp_path: Path) -> None:
+    """A JupyterLab image runs in the same Studio (platform-facts.md, "JupyterLab images"): user
+    1000:100, home /home/sagemaker-user, port 8888, an entrypoint program that is there."""
+
+    def lab(**kw: Any) -> Path:
+        values: dict[str, Any] = {
+            "user": "1000:100",
+            "entrypoint": ["/usr/local/bin/start-jupyter-server"],
+            "workdir": "/home/sagemaker-user",
+            "ports": ["8888/tcp"],
+        }
+        layers = [debian_base(), [exe("usr/local/bin/start-jupyter-server", b"#!/bin/bash\nexec jupyter lab\n")]]
+        return docker_archive(tmp_path / f"{len(list(tmp_path.iterdir()))}.tar", config(**{**values, **kw}), layers)
+
+    assert check(lab(), "sagemaker-jupyterlab") == (0, [])
+    assert codes(check(lab(user="5001"), "sagemaker-jupyterlab")[1]) == ["IM403"]
+    assert codes(check(lab(workdir="/app"), "sagemaker-jupyterlab")[1]) == ["IM406"]
+    assert codes(check(lab(ports=["8080/tcp"]), "sagemaker-jupyterlab")[1]) == ["IM408"]
+    assert codes(check(lab(entrypoint=["/usr/local/bin/entrypoint-jupyter-server"]), "sagemaker-jupyterlab")[1]) == [
+        "IM410"
+    ]
+
+
 def test_arm64_config_is_caught(tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "arm.tar", model_config(architecture="arm64"), model_layers())
     status, found = check(image, "foundry-model")

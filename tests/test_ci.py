@@ -31,7 +31,14 @@ from ci_sim import Event, calls, git_repo, image_archive, install_fakes, pull_re
 from gh_expressions import ExpressionError, Status, condition, evaluate
 from support import REPO, run_byoi
 
-TARGETS = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
+TARGETS = [
+    "sagemaker-code-editor",
+    "sagemaker-jupyterlab",
+    "foundry-sidecar",
+    "foundry-byoc",
+    "foundry-model",
+    "foundry-compute-module",
+]
 FOUNDRY = [t for t in TARGETS if t.startswith("foundry-")]
 GITHUB_FILE = ".github/workflows/image.yml"
 GITLAB_FILE = ".gitlab-ci.yml"

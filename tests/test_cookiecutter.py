@@ -25,10 +25,18 @@ from generator.cookiecutter_ext import (
 from generator.targets import TARGETS
 
 COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
-TARGET_NAMES = ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
+TARGET_NAMES = [
+    "sagemaker-code-editor",
+    "sagemaker-jupyterlab",
+    "foundry-sidecar",
+    "foundry-byoc",
+    "foundry-model",
+    "foundry-compute-module",
+]
 # Each target's default name (README's option tables), which names the folder cookiecutter writes.
 DEFAULT_NAMES = {
     "sagemaker-code-editor": "my-code-editor",
+    "sagemaker-jupyterlab": "my-jupyterlab",
     "foundry-sidecar": "my-sidecar",
     "foundry-byoc": "my-byoc",
     "foundry-model": "my-model",
@@ -105,6 +113,11 @@ ANSWER_SETS: dict[str, list[dict[str, Any]]] = {
             "name": "gpu-editor",
             "ci": "gitlab",
         },
+    ],
+    "sagemaker-jupyterlab": [
+        {},
+        {"python_version": "3.11", "conda_packages": ["jupyter-collaboration"], "env": ["MODE=dev"], "ci": "github"},
+        {"base": "sagemaker-distribution", "gpu": True, "apps": ["code-editor", "jupyterlab"], "name": "gpu-lab"},
     ],
     "foundry-sidecar": [
         {},
@@ -438,6 +451,8 @@ EVERY_VARIABLE = [
     ("sagemaker-code-editor", "gpu=maybe", "error: gpu: 'maybe' is not a boolean"),
     ("sagemaker-code-editor", "python_version=2.7", "error: python_version: '2.7' is not a Python version"),
     ("sagemaker-code-editor", "code_editor_version=x", "error: code_editor_version: 'x' is not a version"),
+    ("sagemaker-jupyterlab", "jupyterlab_version=x", "error: jupyterlab_version: 'x' is not a version"),
+    ("sagemaker-jupyterlab", 'apps=["rstudio"]', "error: apps: 'rstudio' is not a Studio app"),
     ("sagemaker-code-editor", 'conda_packages=["a;b"]', "error: conda_packages: conda package 'a;b' contains"),
     ("sagemaker-code-editor", 'pip_packages=["a;b"]', "error: pip_packages: pip package 'a;b' contains"),
     ("sagemaker-code-editor", 'extensions=["nope"]', "error: extensions: 'nope' is not an Open VSX"),

@@ -20,6 +20,7 @@ def test_every_example_folder_has_answers_and_every_target_an_example() -> None:
         "foundry-model",
         "foundry-sidecar",
         "sagemaker-distribution",
+        "sagemaker-jupyterlab",
         "sagemaker-micromamba",
     ]
     assert [p.parent.name for p in EXAMPLES] == folders
@@ -31,6 +32,7 @@ def test_every_example_folder_has_answers_and_every_target_an_example() -> None:
         "foundry-model",
         "foundry-sidecar",
         "sagemaker-code-editor",
+        "sagemaker-jupyterlab",
     }
     assert targets == listed
 

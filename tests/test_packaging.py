@@ -56,6 +56,7 @@ def test_byoi_targets_lists_every_target_from_the_catalogue() -> None:
     assert [(name, summary) for name, summary in lines] == [(t.name, t.summary) for t in TARGETS.values()]
     assert [name for name, _ in lines] == [
         "sagemaker-code-editor",
+        "sagemaker-jupyterlab",
         "foundry-sidecar",
         "foundry-byoc",
         "foundry-model",

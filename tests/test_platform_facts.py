@@ -108,6 +108,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
         "gpu": True,
         "extensions": ["ms-python.python@2024.22.2"],
     },
+    "jl-micromamba": {"target": "sagemaker-jupyterlab"},
+    "jl-distribution": {"target": "sagemaker-jupyterlab", "base": "sagemaker-distribution"},
     "sidecar-flags": {"target": "foundry-sidecar"},
     "sidecar-flags-ports": {"target": "foundry-sidecar", "uid": 1234, "ports": [4040, 65535], "command_line": "true"},
     "sidecar-server": {"target": "foundry-sidecar", "mode": "server", "ports": [9000]},
@@ -132,6 +134,7 @@ def test_every_target_byoi_lists_has_answer_sets_here() -> None:
         "foundry-model",
         "foundry-sidecar",
         "sagemaker-code-editor",
+        "sagemaker-jupyterlab",
     ]
     for target in listed:
         assert sum(a["target"] == target for a in ANSWERS.values()) >= 2, target

@@ -174,6 +174,19 @@ STRATEGIES: dict[str, st.SearchStrategy[list[str]]] = {
         ),
         repeated("--conda-package", conda_spec),
         repeated("--extension", extension),
+        st.sampled_from([[], ["--app=code-editor"], ["--app=jupyterlab", "--app=code-editor"]]),
+    ),
+    "sagemaker-jupyterlab": flags(
+        *common(),
+        st.one_of(
+            flags(
+                st.sampled_from([[], ["--base=micromamba"]]),
+                optional("--python-version", st.sampled_from(["3.10", "3.11", "3.12", "3.12.7"])),
+            ),
+            st.sampled_from([["--base=sagemaker-distribution"], ["--base=sagemaker-distribution", "--gpu"]]),
+        ),
+        repeated("--conda-package", conda_spec),
+        st.sampled_from([[], ["--app=jupyterlab"], ["--app=code-editor", "--app=jupyterlab"]]),
     ),
     "foundry-sidecar": foundry_flags(
         *common(),
@@ -450,7 +463,15 @@ def settings_file(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 @pytest.mark.parametrize(
-    "target", ["sagemaker-code-editor", "foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"]
+    "target",
+    [
+        "sagemaker-code-editor",
+        "sagemaker-jupyterlab",
+        "foundry-sidecar",
+        "foundry-byoc",
+        "foundry-model",
+        "foundry-compute-module",
+    ],
 )
 def test_the_checker_survives_random_and_mutated_input(target: str, tmp_path: Path) -> None:
     counter = iter(range(10**9))

@@ -281,3 +281,30 @@ def test_a_compute_module_upgrade_keeps_the_users_functions(tmp_path: Path) -> N
     fresh = tmp_path / "fresh"
     ok(byoi("new", "foundry-compute-module", "-o", str(fresh), "--no-input", "--uid", "7001"))
     assert (out / "Dockerfile").read_text() == (fresh / "Dockerfile").read_text()
+
+
+def test_a_jupyterlab_upgrade_keeps_the_users_start_script_edit_and_takes_new_answers(tmp_path: Path) -> None:
+    """A JupyterLab project upgrades like any other: the user's edit to its start script is kept,
+    a new answer (a package) reaches the Dockerfile, and the result is what byoi new writes."""
+    out = tmp_path / "lab"
+    ok(byoi("new", "sagemaker-jupyterlab", "-o", str(out), "--no-input"))
+    ok(byoi("upgrade", str(out), "--check"))
+    script = out / "start-jupyter-server"
+    mine = script.read_text().replace("set -eo pipefail\n", "set -eo pipefail\nexport MY_TEAM=data\n")
+    script.write_text(mine)
+    ok(byoi("upgrade", str(out), "--conda-package", "jupyter-collaboration=4.4"))
+    assert script.read_text() == mine
+    fresh = tmp_path / "fresh"
+    ok(
+        byoi(
+            "new",
+            "sagemaker-jupyterlab",
+            "-o",
+            str(fresh),
+            "--no-input",
+            "--conda-package",
+            "jupyter-collaboration=4.4",
+        )
+    )
+    assert "'jupyter-collaboration=4.4'" in (out / "Dockerfile").read_text()
+    assert (out / "Dockerfile").read_text() == (fresh / "Dockerfile").read_text()

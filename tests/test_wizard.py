@@ -62,6 +62,10 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
     child.send(DOWN + ENTER)  # sagemaker-distribution
     child.expect(r"gpu: use the GPU flavour")
     child.send("y")
+    # issue 16: the Studio apps the image serves, here both (a repeatable answer)
+    answer(child, r"app #1", "code-editor")
+    answer(child, r"app #2", "jupyterlab")
+    answer(child, r"app #3", "")
     # issue 20: what goes into the image (conda before pip), then its name and tag, then the advanced settings
     answer(child, r"conda-package #1", "numpy=2.1")
     answer(child, r"conda-package #2", "")
@@ -86,6 +90,7 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
     assert finish(child) == 0
     flags = ["--base", "sagemaker-distribution", "--gpu", "--name", "wiz-editor", "--pip-package", "pkg[extra]>=1,<2"]
     flags += ["--conda-package", "numpy=2.1", "--extension", "ms-python.python", "--ci", "github"]
+    flags += ["--app", "code-editor", "--app", "jupyterlab"]
     run_byoi("new", "sagemaker-code-editor", "-o", str(tmp_path / "flags"), "--no-input", *flags, check=True)
     assert files(tmp_path / "wiz") == files(tmp_path / "flags")
     # its answers file gives the same project again
@@ -97,7 +102,7 @@ def test_sagemaker_project_through_the_wizard_equals_the_flags(tmp_path: Path) -
 def test_compute_module_through_the_wizard_equals_the_flags(tmp_path: Path) -> None:
     child = spawn("new", cwd=tmp_path)
     child.expect("target: what to write")
-    child.send(DOWN * 4 + ENTER)  # the fifth target
+    child.send(DOWN * 5 + ENTER)  # the sixth target
     child.expect("foundry-compute-module")
     answer(child, r"apt-package #1", "")
     answer(child, r"pip-package #1", "numpy==2.1.3")
@@ -301,8 +306,15 @@ def test_flags_refuse_an_answer_whose_condition_does_not_hold(
 # Each list is what a person meets taking every default (so conditional questions follow those defaults).
 ORDER = {
     "sagemaker-code-editor": [
-        "base", "python-version", "code-editor-version",
+        "base", "python-version", "code-editor-version", "app",
         "conda-package", "pip-package", "extension",
+        "name", "image-tag",
+        "env", "ca-cert", "base-image", "ci",
+    ],
+    # The same Studio, without Code Editor's version and extensions; JupyterLab's version instead.
+    "sagemaker-jupyterlab": [
+        "base", "python-version", "jupyterlab-version", "app",
+        "conda-package", "pip-package",
         "name", "image-tag",
         "env", "ca-cert", "base-image", "ci",
     ],

@@ -26,6 +26,7 @@ from generator.rules import (
     FOUNDRY_SIDECAR,
     LEVELS,
     SAGEMAKER_CODE_EDITOR,
+    SAGEMAKER_JUPYTERLAB,
     TARGETS,
 )
 from generator.rules.base import Context, Hit, Rule
@@ -38,7 +39,10 @@ if TYPE_CHECKING:
     from generator.image.users import User
 
 ALL = frozenset(TARGETS)
-SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR})
+#: Both Studio apps share the user, home, port and reserved-path rules.
+SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR, SAGEMAKER_JUPYTERLAB})
+#: Rules about the Code Editor server itself.
+CODE_EDITOR_TARGETS = frozenset({SAGEMAKER_CODE_EDITOR})
 FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE})
 #: Foundry's size limits are "about" 10 and 22 GB: decimal gigabytes, as registries count.
 GB = 1000**3
@@ -649,7 +653,7 @@ def high_ids(ctx: ImageContext) -> Iterator[str]:
         yield f"{', '.join(found[:3])}{more} owned by ids above {MAX_ID}, which Studio cannot remap: chown them"
 
 
-@image_rule("IM416", "error", SAGEMAKER, "A baked extension has no readable package.json")
+@image_rule("IM416", "error", CODE_EDITOR_TARGETS, "A baked extension has no readable package.json")
 def broken_extension(ctx: ImageContext) -> Iterator[str]:
     """
     ## What it does

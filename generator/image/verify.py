@@ -39,13 +39,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.platforms.foundry import FOUNDRY
-from generator.platforms.sagemaker import CODE_EDITOR
+from generator.platforms.sagemaker import CODE_EDITOR, JUPYTERLAB
 from generator.rules import (
     FOUNDRY_BYOC,
     FOUNDRY_COMPUTE_MODULE,
     FOUNDRY_MODEL,
     FOUNDRY_SIDECAR,
     SAGEMAKER_CODE_EDITOR,
+    SAGEMAKER_JUPYTERLAB,
     TARGETS,
 )
 
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 
 #: The space name verify injects (Studio injects the real one).
 SPACE_NAME = "byoi-verify"
+#: The origin of Studio's page, which reaches the server through Studio's proxy: another origin than the server's.
+STUDIO_ORIGIN = "https://d-verify.studio.us-east-1.sagemaker.aws"
 #: Label on every container verify starts, for clean-up by hand after a crash.
 LABEL = "byoi.verify=1"
 #: What verify writes into the home, as a user of the old image would.
@@ -172,9 +175,12 @@ def _free_port() -> int:
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _http(url: str, body: bytes | None = None, timeout: float = 10) -> tuple[int, str, str]:
+def _http(
+    url: str, body: bytes | None = None, timeout: float = 10, headers: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """(status, final URL, body) of one request to loopback, never through a proxy."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"} if body else {})
+    sent = {"Content-Type": "application/json"} if body else {}
+    request = urllib.request.Request(url, data=body, headers={**sent, **(headers or {})})
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             return int(response.status), str(response.url), response.read().decode("utf-8", "replace")
@@ -219,6 +225,9 @@ def _folder(owner: tuple[int, int]) -> Iterator[Path]:
 
 class _Run:
     """The steps of one verify, reported as they complete."""
+
+    #: The host port of the last space started (``_start_space``).
+    port: int = 0
 
     def __init__(self, engine: _Engine, report: Report) -> None:
         self.engine = engine
@@ -277,16 +286,20 @@ def _home_data(home: Path) -> Path:
     return home / Path(CODE_EDITOR.home_server_data_dir).relative_to(CODE_EDITOR.home)
 
 
-def _start_space(run: _Run, image: str, home: Path, timeout: float, label: str) -> str | None:
-    """Start ``image`` as Studio does; the container name once the server answers, else None."""
+def _start_space(
+    run: _Run, image: str, home: Path, timeout: float, label: str, app_type: str = CODE_EDITOR.app_type_default
+) -> str | None:
+    """Start ``image`` as Studio does for the app ``app_type``; the container name once the server
+    answers, else None (the published host port is in ``run.port``)."""
     port, publish = _publish(CODE_EDITOR.port)
-    env = {CODE_EDITOR.app_type_env: CODE_EDITOR.app_type_default, "SAGEMAKER_SPACE_NAME": SPACE_NAME}
+    run.port = port
+    env = {CODE_EDITOR.app_type_env: app_type, "SAGEMAKER_SPACE_NAME": SPACE_NAME}
     options = [*publish, "--user", f"{CODE_EDITOR.uid}:{CODE_EDITOR.gid}", "--volume", f"{home}:{CODE_EDITOR.home}"]
     # podman passes the host's proxy variables on: the runtime is on loopback, never behind a proxy.
     env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
     for key, value in env.items():
         options += ["--env", f"{key}={value}"]
-    base = f"/{CODE_EDITOR.app_type_default.lower()}/{CODE_EDITOR.app_name}/"
+    base = f"/{app_type.lower()}/{CODE_EDITOR.app_name}/"
     name: str | None = None
     with run.step(
         f"{label}answers on {CODE_EDITOR.port} under {base} with no token, as {CODE_EDITOR.uid}:{CODE_EDITOR.gid}"
@@ -337,6 +350,34 @@ def _sagemaker(run: _Run, image: str, upgrade_from: str | None, timeout: float) 
         again = _start_space(run, image, home, timeout, "started again: ")
         if again is not None:
             _upgrade_kept(run, again, home, " after a second start")
+
+
+def _jupyterlab(run: _Run, image: str, timeout: float) -> None:
+    """A JupyterLab image as Studio runs it: its user, the server under /jupyterlab/default/
+    with no token, its API open to Studio's origin (another origin than the server's)."""
+
+    def studio_user(uid: int, gid: int) -> str | None:
+        wanted = (JUPYTERLAB.uid, JUPYTERLAB.gid)
+        return None if (uid, gid) == wanted else f"runs as {uid}:{gid}; Studio needs {wanted[0]}:{wanted[1]}"
+
+    _user_step(run, image, studio_user, f"the image's user is {JUPYTERLAB.uid}:{JUPYTERLAB.gid}")
+    with _folder((JUPYTERLAB.uid, JUPYTERLAB.gid)) as home:
+        name = _start_space(run, image, home, timeout, "", app_type=JUPYTERLAB.app_type_default)
+        if name is None:
+            return
+        api = f"http://127.0.0.1:{run.port}{JUPYTERLAB.base_path}/api/kernelspecs"
+        with run.step("the server's API answers with no token, also to another origin (Studio's)") as detail:
+            # jupyter_server blocks cross-origin API requests unless allow_origin lets them in.
+            status, _, body = _http(api, headers={"Origin": STUDIO_ORIGIN}, timeout=timeout)
+            if status != 200:
+                raise _StepFailed(f"GET {JUPYTERLAB.base_path}/api/kernelspecs from {STUDIO_ORIGIN} answered {status}")
+            try:
+                kernels = sorted(json.loads(body).get("kernelspecs", {}))
+            except (ValueError, AttributeError):
+                raise _StepFailed("the kernelspecs answer is not JSON") from None
+            if not kernels:
+                raise _StepFailed("the server offers no kernel: install ipykernel in its environment")
+            detail.append(f"kernels: {', '.join(kernels)}")
 
 
 def _as_a_user(home: Path) -> None:
@@ -723,6 +764,8 @@ def verify(
         _platform(run, inspected)
         if target == SAGEMAKER_CODE_EDITOR:
             _sagemaker(run, image, upgrade_from, timeout)
+        elif target == SAGEMAKER_JUPYTERLAB:
+            _jupyterlab(run, image, timeout)
         else:
             _foundry(run, image, target, inspected, request, timeout)
     finally:

@@ -83,6 +83,54 @@ class CodeEditorPlatform:
 CODE_EDITOR = CodeEditorPlatform()
 
 
+class JupyterLabPlatform:
+    """What Studio requires of a JupyterLab custom image (the same Studio, its default app).
+
+    Source: aws/sagemaker-distribution ``template/v3/dirs/usr/local/bin/entrypoint-jupyter-server``
+    and ``start-jupyter-server`` (read 2026-12-06), and the SageMaker API reference for
+    ``JupyterLabAppImageConfig``; ``docs/platform-facts.md``, "JupyterLab images".
+    """
+
+    __slots__ = ()
+
+    #: The same user, group, home and port as Code Editor.
+    uid: int = 1000
+    gid: int = 100
+    user: str = "sagemaker-user"
+    home: str = "/home/sagemaker-user"
+    host: str = "0.0.0.0"
+    port: int = 8888
+    #: Studio sets this (``JupyterLab`` in a JupyterLab space); the base path is its lower-cased form.
+    app_type_env: str = "SAGEMAKER_APP_TYPE"
+    app_type_default: str = "JupyterLab"
+    app_name: str = "default"
+    #: ``shared`` in a shared space, where the distribution starts JupyterLab collaborative.
+    space_type_env: str = "SAGEMAKER_SPACE_TYPE_LOWERCASE"
+    #: The program that serves (``jupyter lab``), and the conda-forge packages behind it.
+    server: str = "jupyter"
+    server_subcommand: str = "lab"
+    #: The real-time collaboration extension the distribution ships (conda-forge and PyPI name).
+    collaboration_package: str = "jupyter-collaboration"
+    #: The distribution image's own entrypoint for JupyterLab.
+    distribution_entrypoint: str = "entrypoint-jupyter-server"
+    reserved_paths: tuple[str, ...] = ("/opt/ml", "/opt/.sagemakerinternal", "/var/log/studio")
+    platform_env_prefixes: tuple[str, ...] = ("AWS_", "SAGEMAKER_")
+    platform: str = "linux/amd64"
+    log_group: str = "/aws/sagemaker/studio"
+
+    def as_dict(self) -> dict[str, object]:
+        """Every value by name (what the templates get), properties excluded."""
+        return {name: getattr(self, name) for name in type(self).__annotations__}
+
+    @property
+    def base_path(self) -> str:
+        """The URL base path the server must use, as Studio computes it by default."""
+        return f"/{self.app_type_default.lower()}/{self.app_name}"
+
+
+JUPYTERLAB = JupyterLabPlatform()
+
+
 class BaseImage:
     """A base image the generator knows, with its pinned default reference."""
 
@@ -153,6 +201,16 @@ CONDA_CHANNEL = "conda-forge"
 #: Taken 2026-12-02 from aws/sagemaker-distribution build_artifacts/v4/v4.4/v4.4.1/cpu.env.out
 #: and v4.5/v4.5.0/cpu.env.out (sagemaker-code-editor-1.10.1): the version AWS ships.
 DEFAULT_CODE_EDITOR_VERSION = "1.10"
+
+#: Default jupyterlab (conda-forge) minor version for the micromamba base.
+#: Taken 2026-12-06 from aws/sagemaker-distribution build_artifacts/v4/v4.5/v4.5.3/cpu.env.in
+#: (``jupyterlab[version='>=4.5.11,<4.6.0']``): the JupyterLab AWS ships.
+DEFAULT_JUPYTERLAB_VERSION = "4.5"
+
+#: ipykernel (conda-forge) major version: the kernel the server's environment needs. The
+#: distribution's cpu.env.in does not name it (it comes in as a dependency); major 6 is the
+#: series JupyterLab 4 was released with (jupyterlab's own ``ipykernel>=6.5.0`` test requirement).
+DEFAULT_IPYKERNEL_VERSION = "6"
 
 #: Default Python for the micromamba environment.
 #: Taken 2026-12-02 from the same cpu.env.out files (python-3.12.13): the Python AWS ships.

@@ -7,11 +7,19 @@ can name them without loading any rule.
 #: Targets ``byoi check --target`` accepts (declared here rather than read from
 #: generator.targets, so that checking never imports the templating machinery).
 SAGEMAKER_CODE_EDITOR = "sagemaker-code-editor"
+SAGEMAKER_JUPYTERLAB = "sagemaker-jupyterlab"
 FOUNDRY_SIDECAR = "foundry-sidecar"
 FOUNDRY_BYOC = "foundry-byoc"
 FOUNDRY_MODEL = "foundry-model"
 FOUNDRY_COMPUTE_MODULE = "foundry-compute-module"
-TARGETS = (SAGEMAKER_CODE_EDITOR, FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE)
+TARGETS = (
+    SAGEMAKER_CODE_EDITOR,
+    SAGEMAKER_JUPYTERLAB,
+    FOUNDRY_SIDECAR,
+    FOUNDRY_BYOC,
+    FOUNDRY_MODEL,
+    FOUNDRY_COMPUTE_MODULE,
+)
 
 #: Finding levels, most severe first (hadolint's names).
 LEVELS = ("error", "warning", "info", "style")

@@ -23,6 +23,7 @@ from generator.rules import (
     FOUNDRY_SIDECAR,
     LEVELS,
     SAGEMAKER_CODE_EDITOR,
+    SAGEMAKER_JUPYTERLAB,
     TARGETS,
 )
 
@@ -40,7 +41,12 @@ if TYPE_CHECKING:
     Check = Callable[["Context"], Iterable["Hit"]]
     T = TypeVar("T")
 
-SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR})
+#: Both Studio apps share the user, home, port and reserved-path rules.
+SAGEMAKER = frozenset({SAGEMAKER_CODE_EDITOR, SAGEMAKER_JUPYTERLAB})
+#: Rules about the Code Editor server itself.
+CODE_EDITOR_TARGETS = frozenset({SAGEMAKER_CODE_EDITOR})
+#: Rules about the JupyterLab server itself.
+JUPYTERLAB_TARGETS = frozenset({SAGEMAKER_JUPYTERLAB})
 FOUNDRY_TARGETS = frozenset({FOUNDRY_SIDECAR, FOUNDRY_BYOC, FOUNDRY_MODEL, FOUNDRY_COMPUTE_MODULE})
 ALL = frozenset(TARGETS)
 

@@ -12,8 +12,11 @@ from collections.abc import Iterator, Mapping
 from generator.dockerfile.model import Stage
 from generator.dockerfile.parser import Instruction
 from generator.dockerfile.script import Command, Word, assignments, command_words, commands, expand_word, literal
-from generator.platforms.sagemaker import CODE_EDITOR, SAGEMAKER_DISTRIBUTION
+from generator.platforms.sagemaker import CODE_EDITOR, JUPYTERLAB, SAGEMAKER_DISTRIBUTION
+from generator.rules import SAGEMAKER_JUPYTERLAB
 from generator.rules.base import (
+    CODE_EDITOR_TARGETS,
+    JUPYTERLAB_TARGETS,
     SAGEMAKER,
     Context,
     Hit,
@@ -397,11 +400,19 @@ def no_entrypoint(ctx: Context) -> Iterator[Hit]:
     if final is None or final.entrypoint is not None or final.cmd is not None:
         return
     repo = split_image(final.image or "")[0]
-    fix = (
-        f'ENTRYPOINT ["{CODE_EDITOR.distribution_entrypoint}"]'
-        if repo == SAGEMAKER_DISTRIBUTION.repository
-        else f"an ENTRYPOINT that runs {CODE_EDITOR.server} --host {CODE_EDITOR.host} --port {CODE_EDITOR.port} ..."
-    )
+    if ctx.target == SAGEMAKER_JUPYTERLAB:
+        fix = (
+            f'ENTRYPOINT ["{JUPYTERLAB.distribution_entrypoint}"]'
+            if repo == SAGEMAKER_DISTRIBUTION.repository
+            else f"an ENTRYPOINT that runs {JUPYTERLAB.server} {JUPYTERLAB.server_subcommand} "
+            f"--ip {JUPYTERLAB.host} --port {JUPYTERLAB.port} ..."
+        )
+    else:
+        fix = (
+            f'ENTRYPOINT ["{CODE_EDITOR.distribution_entrypoint}"]'
+            if repo == SAGEMAKER_DISTRIBUTION.repository
+            else f"an ENTRYPOINT that runs {CODE_EDITOR.server} --host {CODE_EDITOR.host} --port {CODE_EDITOR.port} ..."
+        )
     yield Hit(final_line(ctx), f"the image has no ENTRYPOINT or CMD, so the space never starts; add {fix}")
 
 
@@ -534,7 +545,7 @@ def _shown(value: str | None) -> str:
     return "a value known only at run time" if value is None else value
 
 
-@rule("SM209", "error", SAGEMAKER, "The server does not listen on 0.0.0.0")
+@rule("SM209", "error", CODE_EDITOR_TARGETS, "The server does not listen on 0.0.0.0")
 def server_host(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -570,7 +581,7 @@ def server_host(ctx: Context) -> Iterator[Hit]:
             yield Hit(line, f"--host {value}: Studio's health check needs --host {CODE_EDITOR.host}", call.file)
 
 
-@rule("SM210", "error", SAGEMAKER, "The server does not listen on port 8888")
+@rule("SM210", "error", CODE_EDITOR_TARGETS, "The server does not listen on port 8888")
 def server_port(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -600,7 +611,7 @@ def server_port(ctx: Context) -> Iterator[Hit]:
             yield Hit(line, f"--port {value}: Studio connects to port {port}; use --port {port}", call.file)
 
 
-@rule("SM211", "error", SAGEMAKER, "The server asks for a connection token")
+@rule("SM211", "error", CODE_EDITOR_TARGETS, "The server asks for a connection token")
 def server_token(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -631,7 +642,7 @@ def server_token(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("SM212", "error", SAGEMAKER, "The server's base path is not /codeeditor/default")
+@rule("SM212", "error", CODE_EDITOR_TARGETS, "The server's base path is not /codeeditor/default")
 def server_base_path(ctx: Context) -> Iterator[Hit]:
     """
     ## What it does
@@ -698,3 +709,269 @@ def platform_variable(ctx: Context) -> Iterator[Hit]:
         for name in ins.args[::2]:
             if name.startswith(prefixes):
                 yield Hit(ins.start_line, f"ENV {name}: Studio sets and overrides {name} at run time; use another name")
+
+
+# --- starting JupyterLab ----------------------------------------------------------------
+
+#: ``jupyter lab`` aliases that take a value (jupyter_server's ``--ip``, ``--port``); every
+#: ``--Class.trait`` option takes one too.
+_JUPYTER_VALUE_ALIASES = frozenset(("--ip", "--port", "--notebook-dir", "--config", "--log-level", "--keyfile"))
+#: Subcommands or switches that make ``jupyter lab`` do something other than serve.
+_JUPYTER_NOT_SERVING = frozenset(("build", "clean", "path", "paths", "workspace", "workspaces", "extension",
+                                  "--version", "--help", "-h", "--help-all", "list"))  # fmt: skip
+#: Where each setting can be given (the Identity Provider took the token from ServerApp in jupyter_server 2).
+_JUPYTER_TRAITS = {
+    "ip": ("--ip", "--ServerApp.ip", "--NotebookApp.ip"),
+    "port": ("--port", "--ServerApp.port", "--NotebookApp.port"),
+    "base_url": ("--ServerApp.base_url", "--NotebookApp.base_url"),
+    "token": ("--ServerApp.token", "--IdentityProvider.token", "--NotebookApp.token"),
+    "password": ("--ServerApp.password", "--PasswordIdentityProvider.hashed_password", "--NotebookApp.password"),
+    "allow_origin": ("--ServerApp.allow_origin", "--NotebookApp.allow_origin"),
+}
+
+
+def _jupyter_call(command: Command, variables: Mapping[str, str | None], file: str | None) -> ServerCall | None:
+    words = command_words(command)
+    values = [expand_word(w.raw, variables) for w in words]
+    if not words or values[0] in _NOT_RUNNING:
+        return None
+    names = [None if v is None else v.rsplit("/", 1)[-1] for v in values]
+    at = None
+    for i, name in enumerate(names):
+        if name == "jupyter-lab":
+            at = i
+            break
+        if name == JUPYTERLAB.server and i + 1 < len(names) and names[i + 1] == "lab":
+            at = i + 1
+            break
+    if at is None:
+        return None
+    call = ServerCall(file, words[at].line)
+    i = at + 1
+    while i < len(words):
+        value, word = values[i], words[i]
+        i += 1
+        if value in _JUPYTER_NOT_SERVING:
+            return None
+        if value is None or not value.startswith("-"):
+            continue
+        key, sep, inline = value.partition("=")
+        if sep:
+            call.options[key] = (inline, word.line)
+        elif (key in _JUPYTER_VALUE_ALIASES or "." in key) and i < len(words):
+            call.options[key] = (values[i], words[i].line)
+            i += 1
+        else:
+            call.switches.add(key)
+    return call
+
+
+def jupyter_calls(ctx: Context) -> list[ServerCall]:
+    """Every visible ``jupyter lab`` start: in ENTRYPOINT/CMD and in the scripts the image copies in."""
+    return memoized(ctx, "jupyter_calls", _jupyter_calls)
+
+
+def _jupyter_calls(ctx: Context) -> list[ServerCall]:
+    final = ctx.final
+    if final is None:
+        return []
+    # Studio sets SAGEMAKER_APP_TYPE to JupyterLab in a JupyterLab space.
+    env = {**final.env, JUPYTERLAB.app_type_env: JUPYTERLAB.app_type_default}
+    found: list[Command] = []
+    for ins in (final.entrypoint, final.cmd):
+        if ins is not None:
+            found += instruction_commands(ins)
+    cmds = [(found, None)] + [(commands(s.text, s.first_line), s.file) for s in ctx.scripts]
+    calls: list[ServerCall] = []
+    for cmd_list, file in cmds:
+        scope = dict(env)
+        for command in cmd_list:
+            assigned = assignments(command)
+            if assigned:
+                for name, raw in assigned:
+                    scope[name] = None if raw is None else expand_word(raw, scope)
+                continue
+            call = _jupyter_call(command, scope, file)
+            if call is not None:
+                calls.append(call)
+    return calls
+
+
+def _trait(call: ServerCall, trait: str) -> tuple[str | None, int] | None:
+    """The value (None: known only at run time) and line of a setting, or None when not given."""
+    for option in _JUPYTER_TRAITS[trait]:
+        if option in call.options:
+            return call.options[option]
+    return None
+
+
+def _unquoted(value: str) -> str:
+    # --ServerApp.token="''" reaches traitlets as '' , which it reads as the empty string.
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else value
+
+
+@rule("SM214", "error", JUPYTERLAB_TARGETS, "JupyterLab does not listen on 0.0.0.0:8888")
+def jupyter_address(ctx: Context) -> Iterator[Hit]:
+    """
+    ## What it does
+    Finds a visible ``jupyter lab`` start (in ``ENTRYPOINT``/``CMD`` or a script the
+    image copies in) without ``--ip 0.0.0.0``, or with a ``--port`` other than 8888.
+
+    ## Why is this bad?
+    Studio's health check and every request reach the container on 0.0.0.0:8888.
+    JupyterLab listens on ``localhost`` by default, which nothing outside the container
+    reaches: the space never becomes healthy.
+
+    ## Example
+    ```bash
+    exec jupyter lab --port 8888 --ServerApp.base_url=/jupyterlab/default
+    ```
+
+    ## Fix
+    ```bash
+    exec jupyter lab --ip 0.0.0.0 --port 8888 --ServerApp.base_url=/jupyterlab/default
+    ```
+    """
+    port = str(JUPYTERLAB.port)
+    for call in jupyter_calls(ctx):
+        ip = _trait(call, "ip")
+        if ip is None:
+            yield Hit(
+                call.line,
+                f"jupyter lab has no --ip, so it listens on localhost only; add --ip {JUPYTERLAB.host}",
+                call.file,
+            )
+        elif ip[0] is not None and ip[0] != JUPYTERLAB.host:
+            yield Hit(ip[1], f"--ip {ip[0]}: Studio's health check needs --ip {JUPYTERLAB.host}", call.file)
+        given = _trait(call, "port")
+        if given is not None and given[0] is not None and given[0] != port:
+            yield Hit(given[1], f"--port {given[0]}: Studio connects to port {port}; use --port {port}", call.file)
+
+
+@rule("SM215", "error", JUPYTERLAB_TARGETS, "JupyterLab asks for a token or password")
+def jupyter_token(ctx: Context) -> Iterator[Hit]:
+    """
+    ## What it does
+    Finds a visible ``jupyter lab`` start without ``--ServerApp.token=''`` (or
+    ``--IdentityProvider.token=''``), or with a password.
+
+    ## Why is this bad?
+    Studio authenticates users itself and opens JupyterLab without a token. JupyterLab
+    makes up a random token when none is given, so every request from Studio is
+    refused and the space shows a login page.
+
+    ## Example
+    ```bash
+    exec jupyter lab --ip 0.0.0.0 --port 8888 --ServerApp.base_url=/jupyterlab/default
+    ```
+
+    ## Fix
+    ```bash
+    exec jupyter lab --ip 0.0.0.0 --port 8888 --ServerApp.base_url=/jupyterlab/default \\
+        --ServerApp.token='' --ServerApp.password=''
+    ```
+    """
+    for call in jupyter_calls(ctx):
+        token = _trait(call, "token")
+        if token is None:
+            yield Hit(
+                call.line,
+                "jupyter lab has no --ServerApp.token='': it makes up a token Studio does not send; "
+                "add --ServerApp.token=''",
+                call.file,
+            )
+        elif token[0] is not None and _unquoted(token[0]) != "":
+            yield Hit(
+                token[1],
+                "jupyter lab is given a token; Studio authenticates users itself: use --ServerApp.token=''",
+                call.file,
+            )
+        password = _trait(call, "password")
+        if password is not None and password[0] is not None and _unquoted(password[0]) != "":
+            yield Hit(
+                password[1],
+                "jupyter lab is given a password; Studio authenticates users itself: use --ServerApp.password=''",
+                call.file,
+            )
+
+
+@rule("SM216", "error", JUPYTERLAB_TARGETS, "JupyterLab's base URL is not /jupyterlab/default")
+def jupyter_base_url(ctx: Context) -> Iterator[Hit]:
+    """
+    ## What it does
+    Works out the ``--ServerApp.base_url`` of a visible ``jupyter lab`` start: a
+    literal, or a value built in the script from ``SAGEMAKER_APP_TYPE`` (Studio sets
+    it to ``JupyterLab``), with ``${VAR:-default}`` and ``${VAR,,}`` evaluated.
+
+    ## Why is this bad?
+    Studio serves the app under ``/jupyterlab/default``, lower-case (the SageMaker
+    Distribution's ``start-jupyter-server`` lower-cases ``SAGEMAKER_APP_TYPE``).
+    Without it, or with ``/JupyterLab/default``, every page and asset is 404.
+
+    ## Example
+    ```bash
+    exec jupyter lab --ip 0.0.0.0 --port 8888 --ServerApp.token=''
+    ```
+
+    ## Fix
+    ```bash
+    app_type="${SAGEMAKER_APP_TYPE:-JupyterLab}"
+    exec jupyter lab ... "--ServerApp.base_url=/${app_type,,}/default"
+    ```
+    """
+    wanted = JUPYTERLAB.base_path
+    for call in jupyter_calls(ctx):
+        given = _trait(call, "base_url")
+        if given is None:
+            yield Hit(
+                call.line, f"jupyter lab has no --ServerApp.base_url; add --ServerApp.base_url={wanted}", call.file
+            )
+            continue
+        value, line = given
+        if value is None or _unquoted(value).rstrip("/") == wanted:
+            continue
+        value = _unquoted(value)
+        why = (
+            "Studio's URL path is lower-case" if value.rstrip("/").lower() == wanted else "Studio serves the app there"
+        )
+        yield Hit(
+            line, f"--ServerApp.base_url={value} is not {wanted} ({why}); use --ServerApp.base_url={wanted}", call.file
+        )
+
+
+@rule("SM217", "error", JUPYTERLAB_TARGETS, "JupyterLab refuses other origins")
+def jupyter_allow_origin(ctx: Context) -> Iterator[Hit]:
+    """
+    ## What it does
+    Finds a visible ``jupyter lab`` start without ``--ServerApp.allow_origin='*'``.
+
+    ## Why is this bad?
+    Studio's page reaches the server through Studio's proxy, from another origin than
+    the server's own. JupyterLab blocks cross-origin API requests and websockets unless
+    ``allow_origin`` lets them in, so kernels and the file browser fail. The SageMaker
+    Distribution starts JupyterLab with ``--ServerApp.allow_origin='*'``.
+
+    ## Example
+    ```bash
+    exec jupyter lab --ip 0.0.0.0 --port 8888 --ServerApp.token=''
+    ```
+
+    ## Fix
+    ```bash
+    exec jupyter lab --ip 0.0.0.0 --port 8888 --ServerApp.token='' --ServerApp.allow_origin='*'
+    ```
+    """
+    for call in jupyter_calls(ctx):
+        given = _trait(call, "allow_origin")
+        if given is None:
+            yield Hit(
+                call.line,
+                "jupyter lab has no --ServerApp.allow_origin='*'; Studio's page is another origin: add it",
+                call.file,
+            )
+        elif given[0] is not None and _unquoted(given[0]) != "*":
+            yield Hit(
+                given[1],
+                f"--ServerApp.allow_origin={_unquoted(given[0])}: Studio's page is another origin; use '*'",
+                call.file,
+            )

@@ -24,6 +24,7 @@ from generator.answers import (
 )
 from generator.platforms import sagemaker
 from generator.platforms.sagemaker import CODE_EDITOR
+from generator.targets import studio
 from generator.targets.base import CommonAnswers, Target
 from generator.targets_catalog import SUMMARIES
 
@@ -109,6 +110,7 @@ class CodeEditorAnswers(CommonAnswers):
         choices=tuple(sagemaker.BASES),
         group=KIND,
     )
+    apps: tuple[str, ...] = studio.apps_option()
     base_image: str | None = option(
         None, "full base image reference, overriding the pinned default", parse_image_ref, metavar="REF"
     )
@@ -152,6 +154,7 @@ class CodeEditorAnswers(CommonAnswers):
 
     def check(self) -> None:
         """Refuse combinations that cannot work."""
+        self.served_apps  # noqa: B018  (refuses --app lists that leave out the target's own app)
         if self.gpu and self.base != "sagemaker-distribution":
             raise AnswerError(
                 "--gpu picks the GPU flavour of the SageMaker Distribution image; add --base sagemaker-distribution"
@@ -168,6 +171,11 @@ class CodeEditorAnswers(CommonAnswers):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise AnswerError(f"--extension {dupes[0]} is given twice; keep one")
+
+    @property
+    def served_apps(self) -> tuple[str, ...]:
+        """The Studio apps the image serves: this target's own, and any other ``--app``."""
+        return studio.served_apps(studio.CODE_EDITOR_APP, self.apps, "sagemaker-code-editor")
 
     @property
     def base_image_ref(self) -> str:
@@ -189,6 +197,7 @@ class CodeEditorAnswers(CommonAnswers):
             for e in self.extensions
         ]
         ctx["vsix_urls"] = [e.url for e in self.extensions if e.url]
+        ctx.update(studio.app_context(self.served_apps, self.base, studio.CODE_EDITOR_APP))
         ctx["base_image_ref"] = self.base_image_ref
         ctx["entrypoint"] = self.entrypoint
         ctx["platform"] = {

@@ -62,7 +62,8 @@ class Mutation:
     only_if: str | None = None
 
 
-SM = ("sagemaker-code-editor",)
+SM = ("sagemaker-code-editor", "sagemaker-jupyterlab")
+JL = ("sagemaker-jupyterlab",)
 FD = ("foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module")
 ALL = SM + FD
 LAST = r"\Z"
@@ -91,6 +92,11 @@ MUTATIONS = [
     Mutation("copy-to-opt-ml", SM, "Dockerfile", r"(?m)^(USER [0-9:]+)$", r"COPY README.md /opt/ml/\n\1", "SM207"),
     Mutation("no-entrypoint", SM, "Dockerfile", r"(?m)^ENTRYPOINT .*$", "", "SM208"),
     Mutation("aws-env", SM, "Dockerfile", LAST, "\nENV AWS_REGION=eu-west-1\n", "SM213"),
+    Mutation("jl-ip-localhost", JL, "start-jupyter-server", r"--ip 0\.0\.0\.0", "--ip 127.0.0.1", "SM214"),
+    Mutation("jl-port-8080", JL, "start-jupyter-server", r"--port 8888", "--port 8080", "SM214"),
+    Mutation("jl-token", JL, "start-jupyter-server", r"(?m)^\s*--ServerApp\.token='' \\\n", "", "SM215"),
+    Mutation("jl-base-url-case", JL, "start-jupyter-server", r"\$\{app_type,,\}", "${app_type}", "SM216"),
+    Mutation("jl-any-origin", JL, "start-jupyter-server", r"(?m)^\s*--ServerApp\.allow_origin='\*' \\\n", "", "SM217"),
     Mutation("host-localhost", SM, "start-code-editor", r"--host 0\.0\.0\.0", "--host 127.0.0.1", "SM209"),
     Mutation("port-8080", SM, "start-code-editor", r"--port 8888", "--port 8080", "SM210"),
     Mutation("token", SM, "start-code-editor", r"(?m)^\s*--without-connection-token \\\n", "", "SM211"),

@@ -22,7 +22,7 @@ def test_codes_follow_the_scheme() -> None:
         assert rule.level in LEVELS
         assert rule.targets and rule.targets <= set(TARGETS)
         if code.startswith("SM"):
-            assert rule.targets == {"sagemaker-code-editor"}
+            assert rule.targets <= {"sagemaker-code-editor", "sagemaker-jupyterlab"}
         if code.startswith("FD"):
             assert rule.targets <= {"foundry-sidecar", "foundry-byoc", "foundry-model", "foundry-compute-module"}
         if code.startswith("BY"):

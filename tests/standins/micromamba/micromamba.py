@@ -30,6 +30,9 @@ PACKAGES (what "installing" does):
   recorded in conda-meta.
 - ``sagemaker-code-editor[=ver]``: the stand-in server (tests/standins/sagemaker-code-editor)
   as ``<prefix>/bin/sagemaker-code-editor``.
+- ``jupyterlab``, ``ipykernel``, ``jupyter-collaboration`` (conda-forge names, the same on PyPI):
+  installed for real **from PyPI** with the environment's pip, ``name=X.Y`` as ``name==X.Y.*``
+  (conda's ``=`` is a prefix match). DEVIATION: PyPI's wheels, not conda-forge's builds.
 - anything else: recorded as ``<prefix>/conda-meta/<name>.json`` so tests can assert it
   was "installed"; pip dependencies of an env file are installed with the env's pip.
 - a spec that does not parse as a conda MatchSpec: exit 1 with an error.
@@ -60,6 +63,8 @@ VERSION_FILE = STANDIN_DIR / "micromamba-version"
 FALLBACK_VERSION = "2.3.0"
 #: Packages that make an environment a Python environment (pip depends on python).
 PYTHON_PACKAGES = {"python", "pip"}
+#: conda-forge packages installed for real from PyPI (same names there): JupyterLab and its kernel.
+FROM_PYPI = {"jupyterlab", "ipykernel", "jupyter-collaboration"}
 
 
 class MambaError(Exception):
@@ -304,7 +309,7 @@ def do_install(args: argparse.Namespace, *, create: bool) -> int:
             f'"micromamba create -n {{env_name}} ..."'
         )
     names = {s.name for s in specs}
-    wants_python = bool(names & PYTHON_PACKAGES) or bool(pip_specs)
+    wants_python = bool(names & (PYTHON_PACKAGES | FROM_PYPI)) or bool(pip_specs)
     has_python = (prefix / "pyvenv.cfg").exists()
     # Where a real install links files; all must be writable before anything is touched.
     targets = [prefix / "conda-meta"]
@@ -332,6 +337,9 @@ def do_install(args: argparse.Namespace, *, create: bool) -> int:
         if spec.name == "sagemaker-code-editor":
             _install_server(prefix)
         _record(prefix, spec, channels)
+    from_pypi = [_pypi_requirement(s) for s in specs if s.name in FROM_PYPI]
+    if from_pypi:
+        _pip_install(prefix, from_pypi)
     if pip_specs:
         _pip_install(prefix, pip_specs)
     _history(prefix)
@@ -398,6 +406,18 @@ def _record(prefix: Path, spec: Spec, channels: list[str]) -> None:
         path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     except PermissionError:
         fail(f"filesystem error: Permission denied [{path}]")
+
+
+def _pypi_requirement(spec: Spec) -> str:
+    """A conda spec as a pip requirement: ``name=4.5`` (conda: 4.5 or 4.5.x) is ``name==4.5.*``."""
+    version = spec.version
+    if not version:
+        return spec.name
+    if version.startswith("=") and not version.startswith("=="):
+        version = version[1:]
+    if version[0].isdigit():
+        return f"{spec.name}=={version}" if version.count(".") >= 2 else f"{spec.name}=={version}.*"
+    return f"{spec.name}{version}"
 
 
 def _pip_install(prefix: Path, pip_specs: list[str]) -> None:
