@@ -38,7 +38,7 @@ while (($#)); do
         --token-stdin) token_stdin=yes; shift ;;
         --base-image) base_image="${2:-}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift 2 ;;
         --base-image=*) base_image="${1#*=}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${0##*/}"; exit 0 ;;
         *) fail "unknown argument '$1' (see ./build.sh --help)" ;;
     esac
 done

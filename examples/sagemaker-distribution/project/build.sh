@@ -35,7 +35,7 @@ while (($#)); do
     case "$1" in
         --base-image) base_image="${2:-}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift 2 ;;
         --base-image=*) base_image="${1#*=}"; [[ -n "$base_image" ]] || fail "--base-image needs a REF"; shift ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "${0##*/}"; exit 0 ;;
         -*) fail "unknown option '$1' (see ./build.sh --help)" ;;
         *)
             [[ -z "$repository_given" ]] || fail "unexpected argument '$1': give one ECR_REPOSITORY_URI (see ./build.sh --help)"

@@ -49,7 +49,7 @@ while (($#)); do
         --role-arn) value "$1" "${2:-}"; role_arn="$2"; shift 2 ;;
         --role-arn=*) role_arn="${1#*=}"; shift ;;
         --dry-run) dry_run=yes; shift ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "${0##*/}"; exit 0 ;;
         -*) fail "unknown option '$1' (see ./register.sh --help)" ;;
         *)
             [[ -z "$image_uri" ]] || fail "unexpected argument '$1': give one IMAGE_URI (see ./register.sh --help)"
