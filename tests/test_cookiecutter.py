@@ -199,7 +199,7 @@ def test_repository_root_offers_the_targets_and_writes_the_first(tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tmp_path: Path) -> None:
+def test_cookiecutter_at_the_repository_root_offers_every_target_and_asks(tmp_path: Path) -> None:
     import pexpect
 
     home = tmp_path / "home"
@@ -217,7 +217,7 @@ def test_cookiecutter_at_the_repository_root_offers_the_four_targets_and_asks(tm
     for name in TARGET_NAMES:
         child.expect(name)
     child.expect("Choose from")
-    child.sendline("2")  # foundry-sidecar
+    child.sendline(str(TARGET_NAMES.index("foundry-sidecar") + 1))  # cookiecutter numbers its choices from 1
     asked = []
     for number in range(1, 16):
         child.expect(rf"\[{number}/15\]")
