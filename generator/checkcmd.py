@@ -117,7 +117,9 @@ def run_check(paths: list[str], *, target: str | None, fmt: str, config: str | N
                 raise CheckError(str(err)) from None
         chosen = target or (settings.target if settings is not None else None)
         if chosen is None:
-            raise CheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
+            raise CheckError(
+                "name the target to check for: --target TARGET (byoi targets lists them; or target: in .byoi.yaml)"
+            )
         findings = check_paths(paths or ["."], chosen, settings)
     except CheckError as err:
         print(f"byoi: error: {err}", file=sys.stderr)

@@ -162,7 +162,10 @@ def build_parser(with_targets: bool = True) -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="*", metavar="PATH", help="a Dockerfile or a build-context folder (default: .)")
     check.add_argument(
-        "--target", choices=CHECK_TARGETS, metavar=check_targets, help="platform (default: target: in .byoi.yaml)"
+        "--target",
+        choices=CHECK_TARGETS,
+        metavar=check_targets,
+        help="the target whose platform rules apply (default: target: in .byoi.yaml)",
     )
     check.add_argument(
         "--format",
@@ -194,7 +197,12 @@ def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str,
         "0 no error-level finding, 1 error-level findings, 2 bad usage or unreadable input.",
     )
     check.add_argument("image", metavar="IMAGE", help="image archive, OCI layout folder, or local image reference")
-    check.add_argument("--target", choices=targets, metavar=metavar, help="platform (default: target: in .byoi.yaml)")
+    check.add_argument(
+        "--target",
+        choices=targets,
+        metavar=metavar,
+        help="the target whose platform rules apply (default: target: in .byoi.yaml)",
+    )
     check.add_argument(
         "--format",
         choices=("text", "json", "sarif", "gitlab"),
@@ -215,7 +223,9 @@ def _add_image_commands(commands: argparse._SubParsersAction[Any], metavar: str,
         "Exit status: 0 every step passed, 1 a step failed, 2 bad usage or no engine.",
     )
     verify.add_argument("image", metavar="IMAGE", help="local image reference")
-    verify.add_argument("--target", choices=targets, metavar=metavar, required=True, help="platform")
+    verify.add_argument(
+        "--target", choices=targets, metavar=metavar, required=True, help="the target the image was written for"
+    )
     verify.add_argument(
         "--upgrade-from", metavar="OLD_IMAGE", help="SageMaker: start OLD_IMAGE first, then IMAGE on the same home"
     )
@@ -246,7 +256,9 @@ def _check_image(args: argparse.Namespace) -> int:
         config = load_config(Path(found), known) if found is not None else CheckConfig()
         target = args.target or config.target
         if target is None:
-            raise ImageCheckError("name the platform to check for: --target TARGET (or target: in .byoi.yaml)")
+            raise ImageCheckError(
+                "name the target to check for: --target TARGET (byoi targets lists them; or target: in .byoi.yaml)"
+            )
         findings = check_image(args.image, target, config, engine=args.engine)
     except (ImageError, ImageCheckError, ConfigError) as err:
         print(f"byoi: error: {err}", file=sys.stderr)

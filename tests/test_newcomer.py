@@ -159,3 +159,12 @@ def test_every_target_including_new_ones_asks_in_the_issue_order() -> None:
         assert all(at[n] < at["name"] for n in contents), target.name
         assert at["name"] + 1 == at["image_tag"], target.name
         assert at["image_tag"] < at["env"] < at["ca_certs"] < at["base_image"], target.name
+
+
+def test_check_without_a_target_asks_for_a_target_in_its_own_words(tmp_path: Path) -> None:
+    # --target takes a target (byoi targets), not a platform: the message says which option and where to look
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER 5001\n")
+    proc = run_byoi("check", str(tmp_path / "Dockerfile"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "--target TARGET" in proc.stderr and "byoi targets" in proc.stderr
+    assert "platform" not in proc.stderr
